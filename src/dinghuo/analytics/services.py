@@ -1,0 +1,87 @@
+"""Keep the sales facts current: recompute the (dealer, month) cells whose orders changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, DecimalField, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from dinghuo.analytics.models import FactWatermark, SalesFact
+from dinghuo.core.tenancy import current_tenant_id, stamp_tenant
+from dinghuo.orders.models import Order, OrderLine
+
+COUNTED = [s for s in Order.Status.values if s not in (Order.Status.CANCELLED, Order.Status.REJECTED)]
+
+
+def _cells_changed_since(since: dt.datetime | None) -> set[tuple[int, dt.date]]:
+    qs = Order.objects.all()
+    if since is not None:
+        qs = qs.filter(updated_at__gt=since)
+    return {
+        (dealer_id, month.date() if isinstance(month, dt.datetime) else month)
+        for dealer_id, month in qs.annotate(m=TruncMonth("created_at")).values_list("dealer_id", "m").distinct()
+    }
+
+
+def refresh_facts(*, full: bool = False) -> int:
+    """Bring the current tenant's facts up to date; returns the number of cells recomputed."""
+    now = timezone.now()
+    with transaction.atomic():
+        mark, _ = FactWatermark.objects.select_for_update().get_or_create(tenant_id=current_tenant_id())
+        since = None if full or mark.refreshed_to is None else mark.refreshed_to - dt.timedelta(seconds=5)
+        if full:
+            SalesFact.objects.all().delete()
+            cells = None
+        else:
+            cells = _cells_changed_since(since)
+            if not cells:
+                mark.refreshed_to = now
+                mark.save(update_fields=["refreshed_to"])
+                return 0
+        lines = OrderLine.objects.filter(order__status__in=COUNTED)
+        if cells is not None:
+            dealers = {d for d, _m in cells}
+            months = {m for _d, m in cells}
+            lines = (
+                lines.filter(order__dealer_id__in=dealers)
+                .annotate(m=TruncMonth("order__created_at"))
+                .filter(m__in=[timezone.make_aware(dt.datetime.combine(m, dt.time())) for m in months])
+            )
+            # drop the cells being recomputed (only those that changed)
+            for dealer_id, month in cells:
+                SalesFact.objects.filter(dealer_id=dealer_id, month=month).delete()
+        rows = (
+            lines.annotate(month_=TruncMonth("order__created_at"))
+            .values("order__dealer_id", "month_", "sku__product__category_id")
+            .annotate(
+                n_orders=Count("order_id", distinct=True),
+                n_lines=Count("id"),
+                q=Sum("qty_base"),
+                a=Coalesce(Sum("amount"), 0, output_field=DecimalField()),
+                t=Coalesce(Sum("tax"), 0, output_field=DecimalField()),
+            )
+        )
+        facts = []
+        for r in rows:
+            month = r["month_"].date() if isinstance(r["month_"], dt.datetime) else r["month_"]
+            if cells is not None and (r["order__dealer_id"], month) not in cells:
+                continue
+            facts.append(
+                SalesFact(
+                    dealer_id=r["order__dealer_id"],
+                    month=month,
+                    category_id=r["sku__product__category_id"],
+                    orders=r["n_orders"],
+                    lines=r["n_lines"],
+                    qty_base=r["q"] or 0,
+                    amount=r["a"],
+                    tax=r["t"],
+                )
+            )
+        SalesFact.objects.bulk_create(stamp_tenant(facts), batch_size=2000)
+        mark.refreshed_to = now
+        mark.save(update_fields=["refreshed_to"])
+    return len(facts)

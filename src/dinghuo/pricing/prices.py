@@ -1,0 +1,228 @@
+"""Which price list price a dealer pays for a SKU: precedence and volume tiers, set-based.
+
+The price engine (``pricing/engine.py``) builds on this: it takes these base prices, applies
+promotions and explains the result. Search uses ``annotate_dealer_price`` to filter and sort by
+the dealer's own price in SQL.
+
+Precedence, highest first, by default: dealer contract > price group > city region > province
+region > dealer tier > list price list > the SKU's own ``list_price``. A tenant may reorder the
+price-list kinds with ``settings["price_precedence"]`` (a list of "contract", "group", "city",
+"province", "tier", "list").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from dinghuo.core import regions
+from dinghuo.dealers.models import Dealer
+from dinghuo.pricing.models import PriceList, PriceListItem
+
+DEFAULT_PRECEDENCE = ["contract", "group", "city", "province", "tier", "list"]
+
+
+def precedence(tenant_settings: dict | None) -> list[str]:
+    order = list((tenant_settings or {}).get("price_precedence") or DEFAULT_PRECEDENCE)
+    return [k for k in order if k in DEFAULT_PRECEDENCE] + [k for k in DEFAULT_PRECEDENCE if k not in order]
+
+
+@dataclass(frozen=True)
+class DealerKey:
+    """What decides a dealer's prices, so callers can pass it without a Dealer instance."""
+
+    dealer_id: int
+    tier_id: int | None
+    price_group_id: int | None
+    region_code: str
+    tenant_settings: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @classmethod
+    def of(cls, dealer: Dealer, tenant_settings: dict | None = None) -> DealerKey:
+        return cls(dealer.pk, dealer.tier_id, dealer.price_group_id, dealer.region_code, tenant_settings or {})
+
+    @property
+    def city_code(self) -> str | None:
+        r = regions.get(self.region_code)
+        if r is None or r.level == regions.PROVINCE:
+            return None
+        _p, city, _d = regions.lineage(self.region_code)
+        return city.code if city else None
+
+    @property
+    def province_code(self) -> str:
+        return self.region_code[:2] + "0000"
+
+
+def _applicable(key: DealerKey, at: dt.datetime) -> Q:
+    target = Q(kind=PriceList.Kind.LIST) | Q(kind=PriceList.Kind.CONTRACT, dealer_id=key.dealer_id)
+    if key.price_group_id:
+        target |= Q(kind=PriceList.Kind.GROUP, price_group_id=key.price_group_id)
+    if key.tier_id:
+        target |= Q(kind=PriceList.Kind.TIER, tier_id=key.tier_id)
+    codes = [c for c in (key.city_code, key.province_code) if c]
+    if codes:
+        target |= Q(kind=PriceList.Kind.REGION, region_code__in=codes)
+    window = (Q(valid_from__isnull=True) | Q(valid_from__lte=at)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=at))
+    return target & window & Q(is_active=True)
+
+
+def _rank_case(key: DealerKey, prefix: str = "") -> Case:
+    order = precedence(key.tenant_settings)
+    p = prefix
+    whens = []
+    for rank, name in enumerate(order):
+        if name == "city":
+            cond = Q(**{f"{p}kind": "region", f"{p}region_code": key.city_code or "-"})
+        elif name == "province":
+            cond = Q(**{f"{p}kind": "region", f"{p}region_code": key.province_code})
+        else:
+            cond = Q(**{f"{p}kind": name})
+        whens.append(When(cond, then=Value(rank)))
+    return Case(*whens, default=Value(99), output_field=IntegerField())
+
+
+def _rank_of(key: DealerKey, pl_kind: str, pl_region: str) -> int:
+    order = precedence(key.tenant_settings)
+    name = _source(key, pl_kind, pl_region)
+    return order.index(name) if name in order else 99
+
+
+@dataclass
+class ResolvedPrice:
+    """The price per base unit a dealer pays for a quantity, and which list and tier gave it."""
+
+    sku_id: int
+    price: Decimal
+    source: str  # "contract" | "group" | "city" | "province" | "tier" | "list" | "sku_list_price"
+    price_list_id: int | None = None
+    price_list_code: str = ""
+    price_list_name: str = ""
+    min_qty: Decimal = Decimal(1)
+    # the other lists that had a price for this SKU and lost on precedence, with the price each
+    # would have given for the same quantity: [(code, kind, price)]
+    outranked: list[tuple[str, str, str]] = field(default_factory=list)
+    # the volume tiers of the winning list: [(min_qty, price)], ascending
+    tiers: list[tuple[Decimal, Decimal]] = field(default_factory=list)
+    qty: Decimal = Decimal(0)  # the base quantity the tier was picked for
+
+    @property
+    def next_tier(self) -> tuple[Decimal, Decimal] | None:
+        """The next volume tier above the one reached, if any: (min_qty, price)."""
+        return next((t for t in self.tiers if t[0] > self.qty), None)
+
+
+def tier_for(tiers: list[tuple[Decimal, Decimal]], qty: Decimal) -> tuple[Decimal, Decimal]:
+    """The tier a base quantity reaches: the highest ``min_qty`` ≤ qty (a quantity exactly at an
+    edge gets that tier). Below the first tier the first tier applies (MOQ is the order rules' job)."""
+    reached = tiers[0]
+    for tier in tiers:
+        if tier[0] <= qty:
+            reached = tier
+        else:
+            break
+    return reached
+
+
+def price_rows(key: DealerKey, sku_ids: list[int], at: dt.datetime) -> QuerySet:
+    """Every applicable price list item of these SKUs, with its list: one query."""
+    return (
+        PriceListItem.objects.filter(sku_id__in=sku_ids, price_list__in=PriceList.objects.filter(_applicable(key, at)))
+        .values_list(
+            "sku_id",
+            "min_qty",
+            "price",
+            "price_list_id",
+            "price_list__code",
+            "price_list__name",
+            "price_list__kind",
+            "price_list__region_code",
+        )
+        .order_by("sku_id", "min_qty")
+    )
+
+
+def resolve_prices(
+    key: DealerKey,
+    quantities: dict[int, Decimal],
+    list_prices: dict[int, Decimal],
+    at: dt.datetime,
+) -> dict[int, ResolvedPrice]:
+    """Resolve each SKU's price for a base quantity in one query, whatever the number of SKUs.
+
+    ``quantities`` maps sku id → base quantity (summed over the cart's lines of that SKU, so that
+    tiers count the whole cart); ``list_prices`` the SKUs' own list prices (the fallback).
+    Among lists of the same precedence the one created first (lowest id) wins; the services refuse
+    two overlapping lists of the same target pricing the same SKU, so that is a tie-break only.
+    """
+    if not quantities:
+        return {}
+    by_sku: dict[int, dict[int, dict]] = {}
+    for sku_id, min_qty, price, pl_id, code, name, kind, region in price_rows(key, list(quantities), at):
+        lists = by_sku.setdefault(sku_id, {})
+        entry = lists.setdefault(
+            pl_id,
+            {
+                "rank": _rank_of(key, kind, region),
+                "code": code,
+                "name": name,
+                "kind": kind,
+                "region": region,
+                "tiers": [],
+            },
+        )
+        entry["tiers"].append((min_qty, price))
+    out: dict[int, ResolvedPrice] = {}
+    for sku_id, qty in quantities.items():
+        lists = by_sku.get(sku_id)
+        if not lists:
+            out[sku_id] = ResolvedPrice(sku_id, list_prices[sku_id], "sku_list_price", qty=qty)
+            continue
+        ranked = sorted(lists.items(), key=lambda kv: (kv[1]["rank"], kv[0]))
+        pl_id, best = ranked[0]
+        tiers = best["tiers"]
+        min_qty, price = tier_for(tiers, qty)
+        out[sku_id] = ResolvedPrice(
+            sku_id=sku_id,
+            price=price,
+            source=_source(key, best["kind"], best["region"]),
+            price_list_id=pl_id,
+            price_list_code=best["code"],
+            price_list_name=best["name"],
+            min_qty=min_qty,
+            outranked=[
+                (v["code"], _source(key, v["kind"], v["region"]), str(tier_for(v["tiers"], qty)[1]))
+                for _k, v in ranked[1:]
+            ],
+            tiers=tiers,
+            qty=qty,
+        )
+    return out
+
+
+def _source(key: DealerKey, kind: str, region: str) -> str:
+    if kind == PriceList.Kind.REGION:
+        return "city" if region == key.city_code else "province"
+    return kind
+
+
+def annotate_dealer_price(qs: QuerySet, key: DealerKey, at: dt.datetime, sku_field: str = "pk") -> QuerySet:
+    """Annotate a queryset of SKUs (or of rows pointing at a SKU via ``sku_field``) with
+    ``dealer_price``: the dealer's price per base unit at the smallest volume tier, in SQL, so that
+    search can filter and sort by it. Falls back to the SKU's list price."""
+    best = (
+        PriceListItem.objects.filter(
+            sku_id=OuterRef(sku_field), price_list__in=PriceList.objects.filter(_applicable(key, at))
+        )
+        .annotate(rank=_rank_case(key, "price_list__"))
+        .order_by("rank", "price_list_id", "min_qty")
+        .values("price")[:1]
+    )
+    fallback = F("list_price") if sku_field == "pk" else F(sku_field.replace("_id", "") + "__list_price")
+    return qs.annotate(
+        dealer_price=Coalesce(Subquery(best, output_field=DecimalField(max_digits=16, decimal_places=2)), fallback)
+    )

@@ -1,0 +1,126 @@
+"""Settings are read once per process, so each case runs a fresh interpreter with its own environment."""
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'key': s.SECRET_KEY, 'engine': s.DATABASES['default']['ENGINE'], "
+    "'options': {k: v for k, v in s.DATABASES['default'].get('OPTIONS', {}).items()}, "
+    "'secure': s.SESSION_COOKIE_SECURE, 'hsts': getattr(s, 'SECURE_HSTS_SECONDS', 0), "
+    "'csp': 'dinghuo.core.middleware.ContentSecurityPolicyMiddleware' in s.MIDDLEWARE, "
+    "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'hashers': s.PASSWORD_HASHERS[0]}, default=str))"
+)
+
+
+def run(tmp_path, **env):
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL", "SECRET_KEY", "DINGHUO_ENV"}
+    }
+    base.update({"DJANGO_SETTINGS_MODULE": "dinghuo.config.settings", "DINGHUO_DATA_DIR": str(tmp_path)})
+    base.update(env)
+    return subprocess.run([sys.executable, "-c", PROBE], env=base, capture_output=True, text=True, timeout=60)
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    import json
+
+    first = run(tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = run(tmp_path)
+    key_file = tmp_path / "secret_key"
+    assert json.loads(first.stdout)["key"] == json.loads(second.stdout)["key"] == key_file.read_text().strip()
+    assert len(key_file.read_text().strip()) >= 50
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_processes_starting_together_agree_on_one_secret_key(tmp_path):
+    """A worker and its dispatcher start at the same moment on a fresh data directory."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        runs = list(pool.map(lambda _: run(tmp_path), range(8)))
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs if r.returncode]
+    keys = {json.loads(r.stdout)["key"] for r in runs}
+    assert keys == {(tmp_path / "secret_key").read_text().strip()}
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_defaults_are_sqlite_wal_chinese_shanghai_argon2(tmp_path):
+    import json
+
+    out = run(tmp_path)
+    data = json.loads(out.stdout)
+    assert data["engine"] == "django.db.backends.sqlite3"
+    assert data["options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in data["options"]["init_command"]
+    assert (data["lang"], data["tz"]) == ("zh-hans", "Asia/Shanghai")
+    assert data["hashers"].endswith("Argon2PasswordHasher")
+    assert data["secure"] is False
+
+
+def test_production_turns_on_secure_cookies_hsts_and_csp(tmp_path):
+    import json
+
+    out = run(tmp_path, DINGHUO_ENV="production", SECRET_KEY="x" * 40)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["secure"] is True and data["hsts"] >= 31536000 and data["csp"] is True
+
+
+def test_production_refuses_a_short_secret(tmp_path):
+    out = run(tmp_path, DINGHUO_ENV="production", SECRET_KEY="short")
+    assert out.returncode != 0
+    assert "SECRET_KEY must be at least 32 characters" in out.stderr
+
+
+def test_postgres_url_gets_a_bounded_pool(tmp_path):
+    import json
+
+    out = run(tmp_path, DATABASE_URL="postgres://u:p@db.example:6432/shop", DINGHUO_DB_POOL_MAX="7")
+    data = json.loads(out.stdout)
+    assert data["engine"] == "django.db.backends.postgresql"
+    assert "'max_size': 7" in str(data["options"]["pool"])
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://root@localhost/x", "scheme 'mysql' is not supported"),
+        ("postgres://localhost", "names no database"),
+        ("not a url", "has no scheme"),
+        ("postgres://u:secret@host:notaport/db", "port is not a number"),
+        ("sqlite:////no/such/dir/db.sqlite3", "does not exist"),
+    ],
+)
+def test_an_invalid_database_url_is_named(tmp_path, url, says):
+    out = run(tmp_path, DATABASE_URL=url)
+    assert out.returncode != 0
+    assert says in out.stderr
+    assert "secret" not in out.stderr  # passwords are masked
+
+
+def test_cli_reports_an_unreachable_database_plainly(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL"}}
+    env.update({"DINGHUO_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"})
+    out = subprocess.run(
+        [sys.executable, "-m", "dinghuo.cli", "migrate"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2
+    assert out.stderr.startswith("dinghuo: database error:")
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_reports_an_invalid_database_url_plainly(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL"}}
+    env.update({"DINGHUO_DATA_DIR": str(tmp_path), "DATABASE_URL": "oracle://x/y"})
+    out = subprocess.run(
+        [sys.executable, "-m", "dinghuo.cli", "migrate"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2
+    assert "DATABASE_URL" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,1 @@
+from tests.orders.conftest import shop  # noqa: F401  (the same shop, invariants checked after each test)
