@@ -108,10 +108,13 @@ def serve(argv: list[str]) -> None:
     ]
     if args.access_log:
         cmd += ["--access-logfile", "-"]
-    try:
-        raise SystemExit(subprocess.call(cmd, env=env))
-    except KeyboardInterrupt:
-        raise SystemExit(0)
+    from django.db import connections
+
+    connections.close_all()
+    sys.stdout.flush()
+    # Become gunicorn, so that a supervisor's SIGTERM reaches its arbiter, which stops the workers;
+    # a wrapper process dying alone would leave them orphaned and serving.
+    os.execve(sys.executable, cmd, env)  # noqa: S606 — our own interpreter, arguments built above
 
 
 def _check_connection_budget(wanted: int) -> None:
