@@ -15,6 +15,7 @@ from dinghuo.finance import invoices as inv
 from dinghuo.finance.einvoice import INTERNAL_NOTE
 from dinghuo.finance.errors import AlreadyInvoiced, InvoiceInvalid, InvoiceStateInvalid
 from dinghuo.finance.models import Invoice, InvoiceLine
+from dinghuo.finance.policy import Seller
 from dinghuo.orders.models import Shipment
 from tests.finance.conftest import pdf_text, ship_on_credit
 
@@ -142,7 +143,8 @@ def test_the_invoice_pdf_shows_the_lines_the_tax_and_the_internal_notice(shop):
                                            shipment_ids=shipments).pk,
         )  # fmt: skip
         lines = list(invoice.lines.all())
-        pdf = documents.invoice_pdf(invoice, lines, seller_name="清泉饮料有限公司")
+        seller = Seller(name="清泉饮料有限公司", tax_id="", address_phone="", bank_account="")
+        pdf = documents.invoice_pdf(invoice, lines, seller=seller)
     text = pdf_text(pdf)
     assert invoice.invoice_no in text and "清泉饮料有限公司" in text and shop.dealer.name in text
     assert f"{invoice.tax:,}" in text and f"{invoice.total:,}" in text

@@ -105,7 +105,6 @@ ZH = {
     # finance/invoices.py
     "only a requested invoice can be issued": "只有已申请的发票才能开具",
     "choose the invoice type": "请选择发票类型",
-    "choose shipments to invoice": "请选择要开票的发货单",
     "some shipments are not yours": "部分发货单不属于您",
     "a VAT special invoice needs the taxpayer id, bank and account in the dealer's details": "开具增值税专用发票需要经销商资料中的纳税人识别号、开户行和账号",
     "nothing left to invoice on these shipments": "这些发货单已没有可开票的明细",
@@ -114,7 +113,6 @@ ZH = {
     "only a requested invoice can be refused": "只有已申请的发票才能拒绝",
     "only an issued invoice can be voided": "只有已开具的发票才能作废",
     "it already has a red-letter reversal": "该发票已开具红字发票",
-    "at most %(n)s shipments on one invoice": "一张发票最多包含 %(n)s 张发货单",
     "Invoice %(no)s issued": "发票 %(no)s 已开具",
     "%(kind)s, %(total)s incl. tax": "%(kind)s，价税合计 %(total)s",
     "Invoice request %(number)s was refused": "开票申请 %(number)s 被拒绝",
@@ -423,7 +421,6 @@ ZH = {
     "Requested at": "申请时间",
     "No invoices yet.": "暂无发票。",
     "Choose a dealer": "选择经销商",
-    "Show shipments": "显示发货单",
     "Issue it now": "立即开具",
     "Mark as sent": "标记为已寄送",
     "Voided by red-letter invoice": "已被红字发票冲销",
@@ -528,4 +525,59 @@ ZH = {
     "Invoice this statement": "按对账单开票",
     "Shipments of statement %(number)s are ticked.": "已勾选对账单 %(number)s 中的发货。",
     "choose a statement of this dealer": "请选择该经销商的对账单",
+    # invoices for paid orders (by payment) and the seller's tax details
+    "seller": "销售方",
+    "seller's taxpayer id": "销售方纳税人识别号",
+    "seller's address and phone": "销售方地址、电话",
+    "seller's bank and account": "销售方开户行及账号",
+    "legal name for invoices": "开票名称",
+    "taxpayer id (unified social credit code)": "纳税人识别号（统一社会信用代码）",
+    "registered address": "注册地址",
+    "A VAT special invoice cannot be issued without the seller's %(fields)s: the tenant admin fills it in under Finance → Seller details.": (
+        "缺少销售方%(fields)s，无法开具增值税专用发票：请由管理员在“财务 → 销售方信息”中填写。"
+    ),
+    "At most %(n)s characters.": "最多 %(n)s 个字符。",
+    "A taxpayer id is 15 to 20 digits or capital letters (the unified social credit code has 18).": (
+        "纳税人识别号为 15 至 20 位数字或大写字母（统一社会信用代码为 18 位）。"
+    ),
+    "choose shipments or paid orders to invoice": "请选择要开票的发货单或已付款订单",
+    "at most %(n)s shipments and orders on one invoice": "一张发票最多包含 %(n)s 个发货单和订单",
+    "some orders are not yours": "部分订单不属于您",
+    "choose either an order or its shipments, not both: %(orders)s": "订单与其发货单只能选择其一：%(orders)s",
+    "order %(orders)s is not paid in full (it is on credit, waiting for review or cancelled): invoice its shipments as they ship": (
+        "订单 %(orders)s 未全额付款（赊账、待审核或已取消）：请在发货后按发货单开票"
+    ),
+    "nothing left to invoice on order %(orders)s": "订单 %(orders)s 已无可开票的明细",
+    "Seller details saved. Invoices issued from now on carry them.": "销售方信息已保存，此后开具的发票将使用新信息。",
+    "Printed as the seller (销售方) on every invoice issued from now on; invoices already issued keep the details they were issued with. A VAT special invoice needs the taxpayer id.": (
+        "此后开具的每张发票均以此作为销售方信息；已开具的发票保留开具时的信息。开具增值税专用发票须填写纳税人识别号。"
+    ),
+    "Seller details for invoices": "开票销售方信息",
+    "Legal name for invoices": "开票名称",
+    "As registered; leave empty to use the company name.": "按工商登记名称填写；留空则使用公司名称。",
+    "Taxpayer id (unified social credit code)": "纳税人识别号（统一社会信用代码）",
+    "18 characters, e.g. 91440101MA59ABCD2X. Needed for VAT special invoices.": (
+        "18 位，例如 91440101MA59ABCD2X。开具增值税专用发票时必填。"
+    ),
+    "Registered address": "注册地址",
+    "Seller details": "销售方信息",
+    "Paid orders": "已付款订单",
+    "Orders paid in full (from the prepaid balance, rebates or settled payments) can be invoiced whole before they ship; their shipments are then not invoiced again. Lines already invoiced with a shipment are left out.": (
+        "已全额付款（预存款、返利或已结清的回款）的订单可在发货前整单开票，其后续发货不再重复开票。已随发货单开票的明细不包含在内。"
+    ),
+    "Paid orders of statement %(number)s are ticked.": "已勾选对账单 %(number)s 中的已付款订单。",
+    "No paid order is waiting for an invoice.": "没有待开票的已付款订单。",
+    "Shipped goods": "已发货商品",
+    "Show what can be invoiced": "查看可开票内容",
+    "current details, copied onto the invoice when it is issued": "当前信息，开票时写入发票",
+    "Seller's taxpayer id": "销售方纳税人识别号",
+    "Seller's address and phone": "销售方地址、电话",
+    "Seller's bank and account": "销售方开户行及账号",
+    "paid order": "已付款订单",
+    "Order %(orders)s was cancelled after it was invoiced: refuse the request, or void the invoice with a red-letter reversal.": (
+        "订单 %(orders)s 在开票后已取消：请拒绝该开票申请，或开具红字发票作废原发票。"
+    ),
+    "The seller's taxpayer id is empty: a VAT special invoice cannot be issued until it is filled in.": (
+        "销售方纳税人识别号为空：填写之前无法开具增值税专用发票。"
+    ),
 }

@@ -7,7 +7,9 @@ ledger and every change is audited:
 - transfers confirmed for most dealers with open receivables (the overdue dealers stay overdue);
 - for 广州 (GD01, sign in as bev-gd01-fin): a transfer voucher waiting for finance, an acceptance
   bill, an online sandbox payment, statements for the last two months (the older confirmed, the
-  last one disputed), invoices (one issued, one voided by a red-letter reversal, one requested);
+  last one disputed), invoices (one issued, one voided by a red-letter reversal, one requested, and
+  one issued by payment for a prepaid order not shipped yet);
+- the seller's tax details (legal name, taxpayer id, address, bank) of both tenants, for invoices;
 - a quarterly rebate programme with volume tiers, accrued for the last quarter;
 - monthly statements for every dealer for the last two months, and the first overdue reminders.
 """
@@ -40,6 +42,7 @@ def load_finance(bev: DemoTenant, parts: DemoTenant, rng: random.Random, say: Ca
         with tenant_context(demo.tenant, demo.actor):
             finance = _staff(demo, "finance") or demo.actor
             counts = {"payments": 0, "statements": 0, "invoices": 0, "accruals": 0}
+            _seller(demo)
             _age_some(rng)
             overdue = _overdue_dealers()
             counts["payments"] += _settle_most(demo, finance, overdue, rng)
@@ -49,6 +52,7 @@ def load_finance(bev: DemoTenant, parts: DemoTenant, rng: random.Random, say: Ca
             counts["accruals"] += _rebates(demo, finance)
             counts["statements"] += _statements(demo, finance, star, dealer_fin)
             counts["invoices"] += _invoices(star, finance, dealer_fin, rng)
+            counts["invoices"] += _paid_order_invoice(star, finance, dealer_fin, rng)
             remind_overdue(actor=finance)
             say(f"  {demo.tenant.code}: {counts['payments']} payments, {counts['accruals']} rebate accruals, "
                 f"{counts['statements']} statements, {counts['invoices']} invoices")  # fmt: skip
@@ -262,6 +266,65 @@ def _fresh_shipments(star, rng: random.Random, want: int) -> None:
             want -= 1
         except DomainError:
             continue
+
+
+SELLERS = {
+    "bev": {"legal_name": "清泉饮料股份有限公司", "tax_id": "91440101MA5CQ8XY3K",
+            "registered_address": "广州市天河区珠江新城华夏路10号", "phone": "020-38881234",
+            "bank_name": "中国工商银行广州天河支行", "bank_account": "3602000109200088888"},
+    "parts": {"legal_name": "精工工业配件制造有限公司", "tax_id": "91330100MA2H7K5L0P",
+              "registered_address": "杭州市余杭区良渚街道工业园8号", "phone": "0571-88776655",
+              "bank_name": "招商银行杭州分行", "bank_account": "571909876510001"},
+}  # fmt: skip
+
+
+def _seller(demo: DemoTenant) -> None:
+    """The seller's tax details printed on the tenant's invoices, set the way its admin would."""
+    from dinghuo.finance.policy import seller_details_update
+
+    details = SELLERS.get(demo.tenant.code)
+    if details:
+        seller_details_update(actor=demo.actor, **details)
+
+
+def _paid_order_invoice(star, finance: Actor, dealer_fin: Actor | None, rng: random.Random) -> int:
+    """A prepaid order of the star dealer, approved but not shipped, invoiced by payment and issued."""
+    from dinghuo.catalog.models import Product, Sku
+    from dinghuo.dealers.models import Dealer
+    from dinghuo.demo.ordering import _units
+    from dinghuo.orders import services as svc
+    from dinghuo.orders.models import Order
+    from dinghuo.orders.placement import order_place
+    from dinghuo.pricing.engine import CartItem, price_cart
+
+    buyer = _dealer_user(star.pk, "buyer") or _dealer_user(star.pk, "dealer_admin")
+    owner = _staff(None, "owner")
+    skus = list(Sku.objects.filter(is_active=True, product__status=Product.Status.ON_SALE).order_by("pk")[:40])
+    if buyer is None or owner is None or dealer_fin is None or len(skus) < 2:
+        return 0
+    units = _units(skus)
+    items = []
+    for sku in rng.sample(skus, k=2):
+        unit, factor = units[sku.pk]
+        need = max(sku.moq, sku.order_multiple, D(1))
+        qty = (need / factor).to_integral_value(rounding="ROUND_CEILING") if factor > 1 else need
+        items.append(CartItem(sku_id=sku.pk, qty=max(qty, D(1)) * 3, unit=unit))
+    dealer = Dealer.objects.select_related("tier", "tenant").get(pk=star.pk)
+    rules = {"rules": {"overdue": "review", "credit": "review"}}
+    try:
+        total = price_cart(dealer=dealer, items=items, tenant_settings=rules, tier_code=dealer.tier.code).total
+        payments.payment_record(actor=finance, dealer_id=star.pk, method="transfer", purpose="topup", amount=total,
+                                payer_name=star.invoice_title or star.name, note="预付货款", confirm=True)  # fmt: skip
+        order = order_place(actor=buyer, dealer_id=star.pk, items=items, pay_prepaid=total, tenant_settings=rules,
+                            note="预付款订单，先开票后发货").order  # fmt: skip
+        if order.status == Order.Status.PENDING_REVIEW:
+            svc.order_approve(actor=owner, order_id=order.pk, reason="预付款已到账")
+        invoice = invoices.invoice_request(actor=dealer_fin, dealer_id=star.pk, kind="special", order_ids=[order.pk],
+                                           note="货款已预付，请先开票")  # fmt: skip
+        invoices.invoice_issue(actor=finance, invoice_id=invoice.pk)
+    except DomainError:
+        return 0
+    return 1
 
 
 def _invoices(star, finance: Actor, dealer_fin: Actor | None, rng: random.Random) -> int:

@@ -182,7 +182,9 @@ def statement_xlsx(statement: Statement, lines: list) -> bytes:
     )
 
 
-def invoice_pdf(invoice: Invoice, lines: list, *, seller_name: str) -> bytes:
+def invoice_pdf(invoice: Invoice, lines: list, *, seller) -> bytes:
+    """The invoice on paper: purchaser and seller side by side (the four items of a Chinese VAT invoice),
+    the lines, and the tax per rate. ``seller`` is a ``policy.Seller`` (``invoices.seller_of``)."""
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer
 
@@ -205,25 +207,28 @@ def invoice_pdf(invoice: Invoice, lines: list, *, seller_name: str) -> bytes:
                                st["body"]))  # fmt: skip
     if invoice.reversal_of_id:
         story.append(Paragraph(_esc(_("Reverses invoice %(no)s") % {"no": invoice.reversal_of.invoice_no}), st["body"]))
+
+    def cell(text: str):
+        return Paragraph(_esc(text or "—"), st["cell"])
+
     story += [
         Spacer(1, 3 * mm),
         _table(
             [
-                [_("Purchaser"), invoice.title],
-                [_("Taxpayer id"), invoice.tax_id or "—"],
-                [_("Address and phone"), Paragraph(_esc(invoice.address_phone or "—"), st["cell"])],
-                [_("Bank and account"), invoice.bank_account or "—"],
-                [_("Seller"), seller_name],
+                ["", _("Purchaser"), _("Seller")],
+                [_("Name"), cell(invoice.title), cell(seller.name)],
+                [_("Taxpayer id"), cell(invoice.tax_id), cell(seller.tax_id)],
+                [_("Address and phone"), cell(invoice.address_phone), cell(seller.address_phone)],
+                [_("Bank and account"), cell(invoice.bank_account), cell(seller.bank_account)],
             ],
-            [40 * mm, 140 * mm],
-            header=False,
+            [28 * mm, 76 * mm, 76 * mm],
         ),
         Spacer(1, 4 * mm),
     ]
     rows = [[_("Item"), _("Unit"), _("Quantity"), _("Amount excl. tax"), _("Rate"), _("Tax"), _("Amount incl. tax")]]
     for ln in lines:
         rows.append([
-            Paragraph(_esc(f"{ln.name} ({ln.sku_code}) · {ln.shipment_number}"), st["cell"]), ln.unit,
+            Paragraph(_esc(f"{ln.name} ({ln.sku_code}) · {ln.shipment_number or ln.order_number}"), st["cell"]), ln.unit,
             f"{ln.qty.normalize():f}", fmt(ln.net), f"{(ln.tax_rate * 100).quantize(Decimal(1))}%", fmt(ln.tax),
             fmt(ln.gross),
         ])  # fmt: skip

@@ -110,6 +110,14 @@ class InvoiceInvalid(ValidationError):
     message_template = _("The invoice cannot be made: %(reason)s")
 
 
+class SellerDetailsMissing(ValidationError):
+    code = "seller_details_missing"
+    message_template = _(
+        "A VAT special invoice cannot be issued without the seller's %(fields)s: the tenant admin fills it in "
+        "under Finance → Seller details."
+    )
+
+
 class InvoiceStateInvalid(Conflict):
     code = "invoice_state_invalid"
     message_template = _("Invoice %(number)s is %(status)s: %(reason)s")

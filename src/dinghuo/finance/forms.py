@@ -120,6 +120,19 @@ class FinanceSettingsForm(forms.Form):
     reminder_days_before = forms.IntegerField(label=_("First reminder, days before due"), min_value=0, max_value=30)
 
 
+class SellerDetailsForm(forms.Form):
+    """The seller's (the tenant's) tax details for invoices; the service normalises and checks them."""
+
+    legal_name = forms.CharField(label=_("Legal name for invoices"), max_length=120, required=False,
+                                 help_text=_("As registered; leave empty to use the company name."))  # fmt: skip
+    tax_id = forms.CharField(label=_("Taxpayer id (unified social credit code)"), max_length=30, required=False,
+                             help_text=_("18 characters, e.g. 91440101MA59ABCD2X. Needed for VAT special invoices."))  # fmt: skip
+    registered_address = forms.CharField(label=_("Registered address"), max_length=160, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    bank_name = forms.CharField(label=_("Bank"), max_length=120, required=False)
+    bank_account = forms.CharField(label=_("Bank account"), max_length=60, required=False)
+
+
 class StatementGenerateForm(forms.Form):
     dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None, required=False,
                                     help_text=_("Leave empty for every dealer (a month only)."))  # fmt: skip

@@ -1,6 +1,8 @@
 """Every row lock finance takes. One order everywhere: the document (payment, statement, invoice),
 then the dealer's account, then its receivables by primary key — so two paths never wait on each
-other in opposite orders. (SQLite serialises writers anyway; these are PostgreSQL's row locks.)"""
+other in opposite orders. Invoices lock the invoice, then the orders they bill (by pk), then the
+order lines' invoicing counters (by order line). (SQLite serialises writers anyway; these are
+PostgreSQL's row locks.)"""
 
 from __future__ import annotations
 
@@ -19,6 +21,22 @@ def lock_statement(*, statement_id: int) -> Statement | None:
 
 def lock_invoice(*, invoice_id: int) -> Invoice | None:
     return Invoice.objects.select_for_update().filter(pk=invoice_id).first()
+
+
+def lock_orders(*, order_ids: Iterable[int]) -> list:
+    """Orders (of the orders app) locked in primary-key order: an invoice for paid orders checks they are
+    still paid, and not being cancelled, while it claims their lines."""
+    from dinghuo.orders.models import Order
+
+    return list(Order.objects.select_for_update().filter(pk__in=sorted(set(order_ids))).order_by("pk"))
+
+
+def lock_line_invoicing(*, order_line_ids: Iterable[int]) -> list:
+    """The invoicing counters of these order lines (``OrderLineInvoicing``), locked in order-line order."""
+    from dinghuo.finance.models import OrderLineInvoicing
+
+    ids = sorted(set(order_line_ids))
+    return list(OrderLineInvoicing.objects.select_for_update().filter(order_line_id__in=ids).order_by("order_line_id"))
 
 
 def lock_account(*, dealer_id: int) -> DealerAccount:

@@ -3,10 +3,16 @@
 ``rebate_max_percent``: the most of an order's total that rebates may pay (orders/placement.py);
 ``payment_max_amount``: the largest single payment accepted; ``reminder_days_before``: how many
 days before a due date the first reminder goes out; ``overdue_grace_days`` is ordering's (read-only here).
+
+The seller's tax details printed on invoices (legal name, taxpayer id, registered address and phone,
+bank and account) are fields of the tenant, changed by the tenant admin (``tenant.settings.manage``)
+through ``seller_details_update``, audited; each invoice keeps a copy from the day it is issued.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -68,4 +74,68 @@ def finance_settings_update(
         tenant.settings = {**(tenant.settings or {}), **after}
         tenant.save(update_fields=["settings"])
         audit_write(actor=actor, events=[AuditEvent.of("finance.settings_changed", tenant, before=before, after=after)])
+    return after
+
+
+# --- the seller's tax details (销售方信息) ----------------------------------------------------------------
+
+SELLER_FIELDS = {"legal_name": 120, "tax_id": 30, "registered_address": 160, "phone": 30, "bank_name": 120,
+                 "bank_account": 60}  # fmt: skip
+# 统一社会信用代码: 18 digits or capital letters; older taxpayer ids have 15, 17 or 20.
+TAX_ID = re.compile(r"^[0-9A-Z]{15,20}$")
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The seller as printed on an invoice: the same four items as the purchaser's."""
+
+    name: str
+    tax_id: str
+    address_phone: str
+    bank_account: str
+
+    @classmethod
+    def of_tenant(cls, tenant) -> Seller:
+        return cls(
+            name=(tenant.legal_name or tenant.name)[:120],
+            tax_id=tenant.tax_id,
+            address_phone=f"{tenant.registered_address} {tenant.phone}".strip()[:200],
+            bank_account=f"{tenant.bank_name} {tenant.bank_account}".strip()[:200],
+        )
+
+
+def seller_details(tenant_id: int) -> Seller:
+    from dinghuo.tenancy.models import Tenant
+
+    return Seller.of_tenant(Tenant.objects.get(pk=tenant_id))
+
+
+def seller_details_update(
+    *, actor: Actor, legal_name: str, tax_id: str, registered_address: str, phone: str, bank_name: str,
+    bank_account: str,
+) -> dict:  # fmt: skip
+    """Change the seller's tax details (the tenant admin), audited with the values before and after.
+    Invoices already issued keep the details they were issued with."""
+    require(actor, "tenant.settings.manage")
+    after = {
+        "legal_name": legal_name, "tax_id": re.sub(r"\s+", "", tax_id or "").upper(),
+        "registered_address": registered_address, "phone": phone, "bank_name": bank_name, "bank_account": bank_account,
+    }  # fmt: skip
+    after = {k: " ".join(str(v or "").split()) for k, v in after.items()}
+    errors = {k: _("At most %(n)s characters.") % {"n": n} for k, n in SELLER_FIELDS.items() if len(after[k]) > n}
+    if after["tax_id"] and "tax_id" not in errors and not TAX_ID.match(after["tax_id"]):
+        errors["tax_id"] = _("A taxpayer id is 15 to 20 digits or capital letters (the unified social credit code "
+                             "has 18).")  # fmt: skip
+    if errors:
+        raise SettingInvalid(reason="; ".join(str(v) for v in errors.values()), detail=errors)
+    from dinghuo.finance.locks import lock_tenant
+
+    with transaction.atomic():
+        tenant = lock_tenant(tenant_id=actor.tenant_id)
+        before = {k: getattr(tenant, k) for k in SELLER_FIELDS}
+        for key, value in after.items():
+            setattr(tenant, key, value)
+        tenant.save(update_fields=list(SELLER_FIELDS))
+        audit_write(actor=actor, events=[AuditEvent.of("tenant.seller_details_changed", tenant, before=before,
+                                                       after=after)])  # fmt: skip
     return after

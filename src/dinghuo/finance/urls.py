@@ -38,6 +38,7 @@ backoffice = [
     path("rebates/<int:pk>/edit/", bo.programme_edit, name="programme_edit"),
     path("rebates/accruals/<int:pk>/", bo.accrual_detail, name="accrual_detail"),
     path("settings/", bo.settings_edit, name="settings"),
+    path("seller/", bo.seller_edit, name="seller"),
 ]
 
 portal = [

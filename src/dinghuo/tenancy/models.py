@@ -21,6 +21,14 @@ class Tenant(models.Model):
     is_demo = models.BooleanField(_("demo data"), default=False)
     # Per-tenant policy knobs (rule outcomes, grace periods …); read through tenancy.selectors.
     settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # The seller's tax details printed on invoices (销售方信息), edited by the tenant admin
+    # (finance/policy.py: seller_details_update) and snapshotted onto each invoice when it is issued.
+    legal_name = models.CharField(_("legal name for invoices"), max_length=120, blank=True)
+    tax_id = models.CharField(_("taxpayer id (unified social credit code)"), max_length=30, blank=True)
+    registered_address = models.CharField(_("registered address"), max_length=160, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=120, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

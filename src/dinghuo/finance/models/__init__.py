@@ -1,7 +1,7 @@
 """Finance models, by sub-domain: balances and the ledger, payments, rebates, statements, invoices."""
 
 from dinghuo.finance.models.accounts import CreditOverride, DealerAccount, LedgerEntry, Receivable, ReminderLog
-from dinghuo.finance.models.invoices import Invoice, InvoiceLine
+from dinghuo.finance.models.invoices import Invoice, InvoiceLine, OrderLineInvoicing
 from dinghuo.finance.models.payments import Payment, PaymentApplication, PaymentProvider
 from dinghuo.finance.models.rebates import RebateAccrual, RebateBasisLine, RebateProgramme
 from dinghuo.finance.models.statements import Statement, StatementLine
@@ -12,6 +12,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LedgerEntry",
+    "OrderLineInvoicing",
     "Payment",
     "PaymentApplication",
     "PaymentProvider",

@@ -1,5 +1,5 @@
-"""Invoices (发票): requested by dealers, issued by finance against shipped lines, voided by a red-letter
-reversal (红字发票)."""
+"""Invoices (发票): requested by dealers, issued by finance against shipped lines or paid orders' lines,
+voided by a red-letter reversal (红字发票). ``finance/invoices.py`` explains the rules."""
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +35,11 @@ class Invoice(TenantModel):
     tax_id = models.CharField(_("taxpayer id"), max_length=30, blank=True)
     address_phone = models.CharField(_("address and phone"), max_length=200, blank=True)
     bank_account = models.CharField(_("bank and account"), max_length=200, blank=True)
+    # the seller's (the tenant's) tax details, snapshotted when issued: later edits leave old invoices alone
+    seller_name = models.CharField(_("seller"), max_length=120, blank=True)
+    seller_tax_id = models.CharField(_("seller's taxpayer id"), max_length=30, blank=True)
+    seller_address_phone = models.CharField(_("seller's address and phone"), max_length=200, blank=True)
+    seller_bank_account = models.CharField(_("seller's bank and account"), max_length=200, blank=True)
     email = models.EmailField(_("e-mail for the invoice"), blank=True)
     total = MoneyField(_("amount incl. tax"))
     net = MoneyField(_("amount excl. tax"))
@@ -77,12 +82,20 @@ class Invoice(TenantModel):
 
 
 class InvoiceLine(TenantModel):
-    """One shipped order line on an invoice. A shipment line sits on at most one live invoice."""
+    """One invoiced order line: a shipped part of it (``shipment_line``, the shipment route), or the whole
+    line of a paid order (no shipment line, the paid route). ``order_line`` is always filled.
+
+    A shipment line sits on at most one live invoice, and so does a whole order line (partial unique
+    indexes); ``OrderLineInvoicing`` keeps the two routes from covering the same order line at once.
+    """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    shipment_line = models.ForeignKey("orders.ShipmentLine", on_delete=models.PROTECT, related_name="+")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="+")
+    shipment_line = models.ForeignKey(
+        "orders.ShipmentLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     order_number = models.CharField(max_length=32)
-    shipment_number = models.CharField(max_length=32)
+    shipment_number = models.CharField(max_length=32, blank=True)  # empty on the paid route
     sku_code = models.CharField(max_length=40)
     name = models.CharField(max_length=240)
     unit = models.CharField(max_length=10)
@@ -99,7 +112,41 @@ class InvoiceLine(TenantModel):
             models.UniqueConstraint(
                 fields=["shipment_line"], condition=Q(active=True), name="invoice_line_invoiced_once"
             ),
+            models.UniqueConstraint(
+                fields=["order_line"],
+                condition=Q(active=True, shipment_line__isnull=True),
+                name="invoice_line_paid_invoiced_once",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: {self.sku_code} {self.gross}"
+
+    @property
+    def by_payment(self) -> bool:
+        return self.shipment_line_id is None
+
+
+class OrderLineInvoicing(TenantModel):
+    """How an order line is being invoiced right now: whole, as part of a paid order (``whole`` = 1), or
+    shipment by shipment (``parts`` = its shipment lines on live invoices) — never both at once.
+
+    The CHECK makes the database refuse the second route whatever the code does; every request,
+    refusal and void changes these counters with a guarded UPDATE on rows locked in order-line
+    order (``finance/locks.py``), so two racing requests for the same goods cannot both win.
+    """
+
+    order_line = models.OneToOneField("orders.OrderLine", on_delete=models.CASCADE, related_name="+")
+    whole = models.PositiveSmallIntegerField(default=0)
+    parts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(whole__gte=0, whole__lte=1, parts__gte=0) & (Q(whole=0) | Q(parts=0)),
+                name="invoicing_whole_or_parts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_line_id}: whole={self.whole} parts={self.parts}"

@@ -19,7 +19,7 @@ from dinghuo.core.money import fmt
 from dinghuo.core.web import paginate, staff_page
 from dinghuo.finance import documents, forms, invoices, payments, rebates, selectors, statements
 from dinghuo.finance.models import Invoice, LedgerEntry, Payment, RebateProgramme, Statement
-from dinghuo.finance.policy import finance_settings, finance_settings_update
+from dinghuo.finance.policy import SELLER_FIELDS, finance_settings, finance_settings_update, seller_details_update
 from dinghuo.finance.receivables import BUCKETS, ageing, remind_overdue
 from dinghuo.finance.services import credit_set_terms
 from dinghuo.finance.views.common import XLSX, download, found, int_list, int_param, voucher_response
@@ -334,24 +334,41 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     dealer_id = statement.dealer_id if statement else int_param(request.GET.get("dealer"))
     dealer = selectors.dealer_get(request.actor, dealer_id or 0)
     form = forms.InvoiceRequestForm(request.POST or None)
-    lines = invoices.invoiceable_lines(dealer.pk, limit=500) if dealer else []
     if request.method == "POST" and dealer is not None and form.is_valid():
         d = form.cleaned_data
         try:
             invoice = invoices.invoice_request(actor=request.actor, dealer_id=dealer.pk, kind=d["kind"],
-                                               shipment_ids=int_list(request, "shipments"), email=d["email"],
+                                               shipment_ids=int_list(request, "shipments"),
+                                               order_ids=int_list(request, "orders"), email=d["email"],
                                                note=d["note"], statement_id=statement.pk if statement else None)  # fmt: skip
-            if request.POST.get("issue") == "1":
-                invoice = invoices.invoice_issue(actor=request.actor, invoice_id=invoice.pk)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
+            if request.POST.get("issue") == "1":
+                try:
+                    invoice = invoices.invoice_issue(actor=request.actor, invoice_id=invoice.pk)
+                except DomainError as exc:  # saved as requested; say why it was not issued
+                    messages.error(request, exc.message)
+                    return _back("invoice_detail", invoice.pk)
             messages.success(request, _("Invoice %(number)s saved.") % {"number": invoice.number})
             return _back("invoice_detail", invoice.pk)
-    context = {"title": _("New invoice"), "form": form, "dealer": dealer, "shipments": _by_shipment(lines),
-               "dealers": selectors.dealers_for(request.actor)[:500], "statement": statement,
-               "preselected": set(invoices.statement_shipment_ids(statement)) if statement else set()}  # fmt: skip
+    context = {"title": _("New invoice"), "form": form, "dealer": dealer, "statement": statement,
+               "dealers": selectors.dealers_for(request.actor)[:500], **picker_context(dealer, statement)}  # fmt: skip
     return _page(request, "invoice_new.html", context, "invoices")
+
+
+def picker_context(dealer, statement) -> dict:
+    """What the invoice request form offers: shipments not invoiced, paid orders with lines not invoiced,
+    and what a statement proposes (ticked)."""
+    if dealer is None:
+        return {"shipments": [], "orders": [], "preselected": set(), "preselected_orders": set()}
+    shipments, orders = invoices.statement_targets(statement) if statement else ([], [])
+    return {
+        "shipments": _by_shipment(invoices.invoiceable_lines(dealer.pk, limit=500)),
+        "orders": invoices.invoiceable_orders(dealer.pk, limit=200),
+        "preselected": set(shipments),
+        "preselected_orders": set(orders),
+    }
 
 
 def _by_shipment(lines) -> list[dict]:
@@ -368,7 +385,8 @@ def _by_shipment(lines) -> list[dict]:
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = found(selectors.invoice_get(request.actor, pk))
     context = {"title": invoice.invoice_no or invoice.number, "invoice": invoice, "lines": list(invoice.lines.all()),
-               "reversal": Invoice.objects.filter(reversal_of=invoice).first()}  # fmt: skip
+               "reversal": Invoice.objects.filter(reversal_of=invoice).first(), "seller": invoices.seller_of(invoice),
+               "cancelled_orders": invoices.cancelled_orders(invoice)}  # fmt: skip
     return _page(request, "invoice_detail.html", context, "invoices")
 
 
@@ -404,8 +422,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def invoice_download(request: HttpRequest, invoice: Invoice) -> HttpResponse:
-    data = documents.invoice_pdf(invoice, list(invoice.lines.all()),
-                                 seller_name=request.tenant.name if request.tenant else "")  # fmt: skip
+    data = documents.invoice_pdf(invoice, list(invoice.lines.all()), seller=invoices.seller_of(invoice))
     return download(data, f"{invoice.invoice_no or invoice.number}.pdf", "application/pdf", inline=True)
 
 
@@ -482,3 +499,22 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Finance settings saved."))
             return _back("settings")
     return _page(request, "form.html", {"title": _("Finance settings"), "form": form}, "settings")
+
+
+@staff_page("tenant.settings.manage")
+def seller_edit(request: HttpRequest) -> HttpResponse:
+    """The seller's tax details printed on invoices: the tenant admin's (owner, admin)."""
+    tenant = request.tenant
+    form = forms.SellerDetailsForm(request.POST or None, initial={k: getattr(tenant, k) for k in SELLER_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        try:
+            seller_details_update(actor=request.actor, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Seller details saved. Invoices issued from now on carry them."))
+            return _back("seller")
+    intro = _("Printed as the seller (销售方) on every invoice issued from now on; invoices already issued keep "
+              "the details they were issued with. A VAT special invoice needs the taxpayer id.")  # fmt: skip
+    return _page(request, "form.html", {"title": _("Seller details for invoices"), "form": form, "intro": intro},
+                 "seller")  # fmt: skip

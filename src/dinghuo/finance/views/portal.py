@@ -19,7 +19,7 @@ from dinghuo.dealers.models import Dealer
 from dinghuo.finance import forms, invoices, payments, providers, selectors, statements
 from dinghuo.finance.errors import NotificationRejected, ProviderUnavailable
 from dinghuo.finance.models import Invoice, LedgerEntry, Payment
-from dinghuo.finance.views.backoffice import _by_shipment, invoice_download, statement_download
+from dinghuo.finance.views.backoffice import invoice_download, picker_context, statement_download
 from dinghuo.finance.views.common import found, int_list, int_param, voucher_response
 
 log = logging.getLogger(__name__)
@@ -244,24 +244,24 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             invoice = invoices.invoice_request(actor=request.actor, dealer_id=dealer.pk, kind=d["kind"],
-                                               shipment_ids=int_list(request, "shipments"), email=d["email"],
+                                               shipment_ids=int_list(request, "shipments"),
+                                               order_ids=int_list(request, "orders"), email=d["email"],
                                                note=d["note"], statement_id=statement.pk if statement else None)  # fmt: skip
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
             messages.success(request, _("Invoice request %(number)s sent.") % {"number": invoice.number})
             return _back("invoice_detail", invoice.pk)
-    context = {"title": _("Request an invoice"), "form": form, "dealer": dealer,
-               "buyer": invoices.buyer_details(dealer),
-               "shipments": _by_shipment(invoices.invoiceable_lines(dealer.pk, limit=500)), "statement": statement,
-               "preselected": set(invoices.statement_shipment_ids(statement)) if statement else set()}  # fmt: skip
+    context = {"title": _("Request an invoice"), "form": form, "dealer": dealer, "statement": statement,
+               "buyer": invoices.buyer_details(dealer), **picker_context(dealer, statement)}  # fmt: skip
     return _page(request, "invoice_new.html", context, "invoices")
 
 
 @dealer_page("finance.view")
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = found(selectors.invoice_get(request.actor, pk))
-    context = {"title": invoice.invoice_no or invoice.number, "invoice": invoice, "lines": list(invoice.lines.all())}
+    context = {"title": invoice.invoice_no or invoice.number, "invoice": invoice, "lines": list(invoice.lines.all()),
+               "seller": invoices.seller_of(invoice)}  # fmt: skip
     return _page(request, "invoice_detail.html", context, "invoices")
 
 
