@@ -75,7 +75,10 @@ def main() -> None:
                 one()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             print(f"{args.orders} orders: {1000 * cpu / args.orders:.1f} ms CPU and {1000 * wall / args.orders:.1f} ms wall each (unprofiled)")
-            pstats.Stats(prof).sort_stats("tottime").print_stats(args.top)
+            stats = pstats.Stats(prof)
+            stats.sort_stats("tottime").print_stats(args.top)
+            if os.environ.get("CALLERS"):
+                stats.print_callers(os.environ["CALLERS"])
 
 
 if __name__ == "__main__":

@@ -134,7 +134,10 @@ with tenant_context(t):
     result, _t = import_orders(actor=owner, data=data)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    from dinghuo.orders.importers import import_workers
     print(json.dumps({{'seconds': seconds, 'peak_mb': peak / 1024, 'added_mb': (peak - base) / 1024,
+                      'workers': import_workers(100), 'worker_peak_mb': child / 1024,
                       'orders': len(result.placed), 'failed': len(result.failed), 'file_kb': len(data) / 1024}}))
 """
     out = sh([PY, "-m", "dinghuo.cli", "shell", "-c", code], env=env, timeout=1800)
@@ -199,7 +202,9 @@ def table(results: dict) -> str:
         ("oversold rows / credit overshoot", f"{r['invariants']['oversold_rows']} / {r['invariants']['credit_overshoot']}", "0 / 0"),
         ("stock ledger / balance ledger mismatches", f"{r['invariants']['stock_ledger_mismatches']} / {r['invariants']['balance_ledger_mismatches']}", "0 / 0"),
         ("search p95 at 50 concurrent", f"{r['search'].get('p95_ms', float('nan')):.0f} ms" if "p95_ms" in r["search"] else r["search"].get("skipped", "?"), "≤ 50 ms"),
-        ("10,000-line Excel import", f"{r['import']['seconds']:.2f} s, peak {r['import']['peak_mb']:.0f} MB", "≤ 3 s, < 300 MB"),
+        ("10,000-line Excel import", f"{r['import']['seconds']:.2f} s, peak {r['import']['peak_mb']:.0f} MB"
+         + (f" (+ {r['import']['workers']} workers, {r['import']['worker_peak_mb']:.0f} MB peak each)"
+            if r['import'].get('workers', 1) > 1 else ""), "≤ 3 s, < 300 MB"),
         (f"report over {r['report']['lines']:,} lines", f"{r['report']['report_s'] * 1000:.0f} ms (raw scan {r['report']['raw_scan_s']:.2f} s)", "≤ 1 s"),
     ]  # fmt: skip
     out = ["| figure | measured | target |", "|---|---|---|"]

@@ -225,6 +225,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DINGHUO_MAX_BODY_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Largest upload (Excel import, voucher image) accepted before any parsing.
 DINGHUO_MAX_UPLOAD_BYTES = env_int("DINGHUO_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Orders an Excel import places at once on PostgreSQL (0: one per core, at most 4).
+DINGHUO_IMPORT_WORKERS = env_int("DINGHUO_IMPORT_WORKERS", 0)
 
 # --- mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

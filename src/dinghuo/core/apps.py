@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "dinghuo.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from dinghuo.core import db  # noqa: F401 — registers the ``__any`` lookup

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
+from django.db.models.base import ModelState
 
 from dinghuo.core.tenancy import stamp_tenant
 
@@ -58,16 +59,16 @@ def allocate_ids(
 
 @functools.cache
 def _plan(model: type[models.Model]) -> tuple:
-    """Per concrete field: (field, attname, fills itself (auto_now), how its values are prepared,
-    the SQL array type its column is sent as)."""
+    """Per concrete field: (field, attname, fills itself (auto_now), how its values are written
+    into an array literal, the SQL array type its column is sent as)."""
     plan = []
     for f in model._meta.concrete_fields:
         auto = bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
         target = f.target_field if f.is_relation else f
         if isinstance(f, models.JSONField):
-            prep, array = "json", "text[]::jsonb[]"
+            prep, array = "json", "jsonb[]"
         elif isinstance(target, models.DecimalField):
-            prep, array = "decimal", "numeric[]"
+            prep, array = "plain", "numeric[]"
         elif isinstance(target, models.BooleanField):
             prep, array = "bool", "boolean[]"
         elif isinstance(target, models.AutoField | models.BigAutoField | models.IntegerField):
@@ -75,47 +76,96 @@ def _plan(model: type[models.Model]) -> tuple:
         elif isinstance(target, models.CharField | models.TextField):
             prep, array = "str", "text[]"
         elif isinstance(target, models.DateTimeField):
-            prep, array = "", "timestamptz[]"
+            prep, array = "iso", "timestamptz[]"
         elif isinstance(target, models.DateField):
-            prep, array = "", "date[]"
+            prep, array = "iso", "date[]"
         else:
-            prep, array = "django", f"text[]::{f.db_type(connection)}[]"  # Django prepares it, as text
+            prep, array = "django", f"{f.db_type(connection)}[]"  # Django prepares it, as text
         plan.append((f, f.attname, auto, prep, array))
     return tuple(plan)
 
 
-def _prepare(f: models.Field, prep: str, value: Any) -> Any:
-    if prep == "json":
-        return json.dumps(value, cls=f.encoder)
-    if prep == "decimal":
-        return value if isinstance(value, Decimal) else Decimal(str(value))
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _literal(f: models.Field, prep: str, values: list) -> str:
+    """One column as a PostgreSQL array literal ('{1,NULL,"a \\"b\\""}'), built with str methods:
+    a single text parameter is far cheaper to send than an array psycopg dumps element by element."""
     if prep == "int":
-        return int(value)
-    if prep == "str":
-        return str(value)
-    if prep == "bool":
-        return bool(value)
-    if prep == "django":
-        return str(f.get_db_prep_save(value, connection))
-    return value
+        items = ["NULL" if v is None else str(int(v)) for v in values]
+    elif prep == "plain":  # Decimal (PostgreSQL reads its exponent notation too)
+        items = ["NULL" if v is None else str(v) for v in values]
+    elif prep == "bool":
+        items = ["NULL" if v is None else ("t" if v else "f") for v in values]
+    elif prep == "iso":  # dates and datetimes, made aware as Django would
+        items = ["NULL" if v is None else _quoted(f.get_db_prep_save(v, connection).isoformat()) for v in values]
+    elif prep == "str":
+        items = ["NULL" if v is None else _quoted(str(v)) for v in values]
+    elif prep == "json":
+        items = ["NULL" if v is None else _quoted(json.dumps(v, cls=f.encoder)) for v in values]
+    else:
+        items = ["NULL" if v is None else _quoted(str(f.get_db_prep_save(v, connection))) for v in values]
+    return "{" + ",".join(items) + "}"
 
 
 def _unnest_sql(objs: Sequence[models.Model], params: list) -> str:
     """``INSERT … SELECT FROM unnest(<an array per column>)``: the text depends on the table only,
-    not on the number of rows, and each column travels as one binary array parameter."""
+    not on the number of rows, and each column travels as one array literal parameter."""
     model = type(objs[0])
     plan = [p for p in _plan(model) if not (p[0].primary_key and getattr(objs[0], p[1]) is None)]
-    columns: list[list] = [[] for _ in plan]
-    for obj in objs:
-        for k, (f, attname, auto, prep, _array) in enumerate(plan):
-            value = getattr(obj, attname)
-            if auto and value is None:  # auto_now(_add) fills what the caller left empty
-                value = f.pre_save(obj, True)
-            columns[k].append(None if value is None else _prepare(f, prep, value))
-    params.extend(columns)
+    for f, attname, auto, prep, _array in plan:
+        values = [getattr(obj, attname) for obj in objs]
+        if auto:  # auto_now(_add) fills what the caller left empty
+            values = [f.pre_save(obj, True) if v is None else v for obj, v in zip(objs, values, strict=True)]
+        params.append(_literal(f, prep, values))
     names = ", ".join(connection.ops.quote_name(f.column) for f, *_ in plan)
-    arrays = ", ".join(f"%b::{array}" for *_, array in plan)
+    arrays = ", ".join(f"%s::{array}" for *_, array in plan)
     return f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) SELECT * FROM unnest({arrays})"
+
+
+@functools.cache
+def _layout(model: type[models.Model]) -> tuple:
+    return tuple((f.attname, f.name if f.is_relation else None, f) for f in model._meta.concrete_fields)
+
+
+def build(model: type[models.Model], /, **values: Any) -> models.Model:
+    """An unsaved instance for a bulk insert, as ``model(**values)`` would make it — several times
+    cheaper, for the hundreds of rows a big order writes.
+
+    Values are given by attribute name (``order_id``) or, for a relation, as the related instance
+    (``order=order``: its id is taken, and the instance is cached on the new one as Django would).
+    Fields not given get their defaults. The instance's attributes are filled directly, so no
+    ``pre_init``/``post_init`` signal is sent: use it for plain rows (no image or generic fields).
+    """
+    args = []
+    given = 0
+    related = []
+    for attname, name, f in _layout(model):
+        if attname in values:
+            args.append(values[attname])
+            given += 1
+        elif name is not None and name in values:
+            obj = values[name]
+            related.append((name, obj))
+            args.append(None if obj is None else obj.pk)
+            given += 1
+        else:
+            args.append(f.get_default())
+    if given != len(values):
+        known = {n for a, rel, _f in _layout(model) for n in (a, rel) if n}
+        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - known)}")
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    instance.__dict__.update(zip(_attnames(model), args, strict=True))
+    for name, obj in related:
+        instance._state.fields_cache[name] = obj
+    return instance
+
+
+@functools.cache
+def _attnames(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(attname for attname, _name, _f in _layout(model))
 
 
 def _server_side_cursor():

@@ -1,9 +1,10 @@
-"""Transaction helpers."""
+"""Transaction helpers, and the portable SQL pieces our queries share."""
 
 from collections.abc import Callable
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Aggregate, CharField
+from django.db.models import Aggregate, CharField, Field, ForeignObject, Lookup
 
 
 def on_commit(fn: Callable[[], None]) -> None:
@@ -36,3 +37,34 @@ class GroupConcat(Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="%(function)s(%(expressions)s, ',')", **extra)
+
+
+@Field.register_lookup
+class AnyOf(Lookup):
+    """``field__any=[…]``: membership in a list, as ``= ANY(%s)`` with ONE array parameter on
+    PostgreSQL and ``IN (%s, …)`` elsewhere.
+
+    Use it where lists are long (the lines of a big order, a file's SKU codes): the statement's text
+    and parameter count then stay the same whatever the length, so psycopg parses it once and
+    caches it, instead of splitting a new text of hundreds of placeholders every time.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        field = self.lhs.output_field
+        return [field.get_prep_value(v) for v in self.rhs if v is not None]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        field = self.lhs.output_field
+        values = [field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs]
+        if not values:
+            raise EmptyResultSet
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", (*lhs_params, values)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*lhs_params, *values)
+
+
+ForeignObject.register_lookup(AnyOf)  # relations keep lookups of their own: sku_id__any, sku__any

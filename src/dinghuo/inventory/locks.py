@@ -39,45 +39,60 @@ def guarded_stock_update(
     if not deltas:
         return {}
     deltas = dict(sorted(deltas.items()))
-    pg = connection.vendor == "postgresql"
-    alias = "s" if pg else TABLE
+    if connection.vendor == "postgresql":
+        return _guarded_update_pg(tenant_id, deltas, on_hand_sign, reserved_sign, guard)
     params: list = []
     sets = []
     if on_hand_sign:
-        sets.append(
-            f"on_hand = {alias}.on_hand {'+' if on_hand_sign > 0 else '-'} {_case(f'{alias}.id', deltas, params)}"
-        )
+        sets.append(f"on_hand = on_hand {'+' if on_hand_sign > 0 else '-'} {_case('id', deltas, params)}")
     if reserved_sign:
-        sets.append(
-            f"reserved = {alias}.reserved {'+' if reserved_sign > 0 else '-'} {_case(f'{alias}.id', deltas, params)}"
-        )
+        sets.append(f"reserved = reserved {'+' if reserved_sign > 0 else '-'} {_case('id', deltas, params)}")
     sets.append("updated_at = %s")
     params.append(timezone.now())
-    set_sql = ", ".join(sets)
     guard_params: list = []
     if guard == "available":
-        guard_sql = f"AND ({alias}.backorder_ok OR {alias}.on_hand - {alias}.reserved >= {_case(f'{alias}.id', deltas, guard_params)})"
+        guard_sql = f"AND (backorder_ok OR on_hand - reserved >= {_case('id', deltas, guard_params)})"
     elif guard == "reserved":
-        guard_sql = f"AND {alias}.reserved >= {_case(f'{alias}.id', deltas, guard_params)}"
+        guard_sql = f"AND reserved >= {_case('id', deltas, guard_params)}"
     else:
         guard_sql = ""
     ids = list(deltas)
-    id_marks = ", ".join(["%s"] * len(ids))
-    if pg:
-        sql = (
-            f"WITH locked AS (SELECT id FROM {TABLE} WHERE tenant_id = %s AND id IN ({id_marks}) ORDER BY id FOR UPDATE) "
-            f"UPDATE {TABLE} AS s SET {set_sql} FROM locked WHERE s.id = locked.id {guard_sql} "
-            "RETURNING s.id, s.on_hand, s.reserved, s.safety_stock"
-        )
-        all_params = [tenant_id, *ids, *params, *guard_params]
-    else:
-        sql = (
-            f"UPDATE {TABLE} SET {set_sql} WHERE tenant_id = %s AND id IN ({id_marks}) {guard_sql} "
-            "RETURNING id, on_hand, reserved, safety_stock"
-        )
-        all_params = [*params, tenant_id, *ids, *guard_params]
+    sql = (
+        f"UPDATE {TABLE} SET {', '.join(sets)} WHERE tenant_id = %s AND id IN ({', '.join(['%s'] * len(ids))}) "
+        f"{guard_sql} RETURNING id, on_hand, reserved, safety_stock"
+    )
+    all_params = [*params, tenant_id, *ids, *guard_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
+        rows = cursor.fetchall()
+    return {row[0]: (_dec(row[1]), _dec(row[2]), _dec(row[3])) for row in rows}
+
+
+def _guarded_update_pg(
+    tenant_id: int, deltas: dict[int, Decimal], on_hand_sign: int, reserved_sign: int, guard: str
+) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    """PostgreSQL: the changes travel as two array parameters, so the statement's text and its
+    parameter count stay the same whatever the number of rows."""
+    sets = [
+        f"{column} = s.{column} {'+' if sign > 0 else '-'} d.q"
+        for column, sign in (("on_hand", on_hand_sign), ("reserved", reserved_sign))
+        if sign
+    ]
+    sets.append("updated_at = %s")
+    guard_sql = {
+        "available": "AND (s.backorder_ok OR s.on_hand - s.reserved >= d.q)",
+        "reserved": "AND s.reserved >= d.q",
+    }.get(guard, "")
+    sql = (
+        "WITH d AS (SELECT * FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, q)), "
+        f"locked AS (SELECT id FROM {TABLE} WHERE tenant_id = %s AND id IN (SELECT id FROM d) ORDER BY id FOR UPDATE) "
+        f"UPDATE {TABLE} AS s SET {', '.join(sets)} FROM locked JOIN d ON d.id = locked.id "
+        f"WHERE s.id = locked.id {guard_sql} RETURNING s.id, s.on_hand, s.reserved, s.safety_stock"
+    )
+    ids = "{" + ",".join(str(int(i)) for i in deltas) + "}"
+    qtys = "{" + ",".join(str(q) for q in deltas.values()) + "}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, qtys, tenant_id, timezone.now()])
         rows = cursor.fetchall()
     return {row[0]: (_dec(row[1]), _dec(row[2]), _dec(row[3])) for row in rows}
 

@@ -21,6 +21,7 @@ from dinghuo.accounts.permissions import require
 from dinghuo.catalog.models import Sku
 from dinghuo.core import regions
 from dinghuo.core.audit import AuditEvent, audit_write
+from dinghuo.core.bulkwrite import build
 from dinghuo.core.errors import ValidationError
 from dinghuo.core.tenancy import Actor, current_tenant_id, stamp_tenant
 from dinghuo.dealers.models import Dealer
@@ -188,12 +189,12 @@ def reserve(
         codes = sorted({skus.get(sid, str(sid)) for sid in short})
         raise OutOfStock(skus="、".join(codes), detail={"skus": codes})
     _note_low(done)
+    tenant_id = current_tenant_id()
     return [
-        StockMovement(
-            stock_id=sid, kind=Kind.RESERVATION, reserved_delta=q, ref_type=ref[0], ref_id=ref[1], actor_id=actor_id
-        )
+        build(StockMovement, tenant_id=tenant_id, stock_id=sid, kind=Kind.RESERVATION, reserved_delta=q,
+              ref_type=ref[0], ref_id=ref[1], actor_id=actor_id)
         for sid, q in deltas.items()
-    ]
+    ]  # fmt: skip
 
 
 def release(*, changes: list[StockChange], ref: tuple[str, str], actor_id: int | None) -> list[StockMovement]:

@@ -11,26 +11,36 @@ downloaded as .xlsx.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import queue
+import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import connection, connections
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dinghuo.catalog.models import Sku, SkuUnit
 from dinghuo.core import xlsx
+from dinghuo.core.bulkwrite import is_postgres
 from dinghuo.core.errors import DomainError
 from dinghuo.core.jobs import job_finish, job_progress
 from dinghuo.core.models import Job
 from dinghuo.core.tenancy import Actor
 from dinghuo.core.xlsx import Column
 from dinghuo.dealers.models import Dealer
+from dinghuo.finance.errors import CreditLimitExceeded
+from dinghuo.inventory.errors import OutOfStock
 from dinghuo.orders.models import Order
 from dinghuo.orders.placement import order_place
-from dinghuo.pricing.engine import CartItem
+from dinghuo.pricing.engine import CartItem, Catalog
+from dinghuo.pricing.errors import FlashSaleSoldOut
 
 COLUMNS = [
     Column("group", gettext_lazy("Order group"), required=False, aliases=("订单分组", "分组", "group", "单号"),
@@ -104,13 +114,13 @@ def import_orders(
     # 1. resolve every SKU code / barcode and dealer code in two queries
     codes = {r.values["sku"] for r in table.rows if r.values.get("sku")}
     by_code: dict[str, tuple[int, str | None]] = {}
-    for sku_id, code, barcode in Sku.objects.filter(Q(code__in=codes) | Q(barcode__in=codes)).values_list(
+    for sku_id, code, barcode in Sku.objects.filter(Q(code__any=codes) | Q(barcode__any=codes)).values_list(
         "pk", "code", "barcode"
     ):
         by_code.setdefault(code, (sku_id, None))
         if barcode:
             by_code.setdefault(barcode, (sku_id, None))
-    for sku_id, name, barcode in SkuUnit.objects.filter(barcode__in=codes).values_list("sku_id", "name", "barcode"):
+    for sku_id, name, barcode in SkuUnit.objects.filter(barcode__any=codes).values_list("sku_id", "name", "barcode"):
         by_code.setdefault(barcode, (sku_id, name))
     dealers: dict[str, int] = {}
     if not actor.is_dealer:
@@ -127,11 +137,12 @@ def import_orders(
                 row.errors["dealer"] = _("required")
             elif not actor.is_dealer and v.get("dealer") not in dealers:
                 row.errors["dealer"] = _("unknown dealer “%(code)s”") % {"code": v.get("dealer")}
-            qty, unit_in_qty = v.get("qty") or (Decimal(0), "")
+            qty, _unit = v.get("qty") or (Decimal(0), "")
             if qty <= 0:
                 row.errors["qty"] = _("must be greater than zero")
         groups.setdefault((v.get("group") or "", v.get("dealer") or ""), []).append(row)
     results: list[GroupResult] = []
+    todo: list[tuple[GroupResult, list, int]] = []
     done = 0
     for (key, dealer_code), rows in groups.items():
         group = GroupResult(key=key or _("(single order)"), rows=[r.number for r in rows])
@@ -140,35 +151,137 @@ def import_orders(
         if bad:
             group.row_errors = bad
             group.error = _("%(n)s row(s) of this order have errors; the order was not placed.") % {"n": len(bad)}
+            done += len(rows)
         else:
-            items = []
-            for r in rows:
-                qty, unit_in_qty = r.values["qty"]
-                sku_id, barcode_unit = by_code[r.values["sku"]]
-                items.append(CartItem(sku_id=sku_id, qty=qty, unit=r.values.get("unit") or unit_in_qty or barcode_unit))
-            note = "；".join(r.values["note"] for r in rows if r.values.get("note"))[:500]
-            dealer_id = actor.dealer_id if actor.is_dealer else dealers[dealer_code]
-            try:
-                placed = order_place(actor=actor, dealer_id=dealer_id, items=items, note=note, channel=channel)
-            except DomainError as exc:
-                group.error = exc.message
-                line = exc.detail.get("line") if isinstance(exc.detail, dict) else None
-                if isinstance(line, int) and 0 <= line < len(rows):
-                    group.row_errors[rows[line].number] = exc.message
-                for check in (exc.detail.get("checks") or []) if isinstance(exc.detail, dict) else []:
-                    for n in check.get("lines") or []:
-                        if 1 <= n <= len(rows):
-                            group.row_errors[rows[n - 1].number] = check["message"]
-            else:
-                group.order_id, group.order_number, group.status = (
-                    placed.order.pk,
-                    placed.order.number,
-                    placed.order.status,
-                )
+            todo.append((group, rows, actor.dealer_id if actor.is_dealer else dealers[dealer_code]))
+
+    # 3. place each good order; SKUs and units read for one order are kept for the next ones
+    catalog = Catalog()
+
+    def place(index: int) -> tuple[int, tuple]:
+        _group, rows, dealer_id = todo[index]
+        return index, _place_group(actor, rows, dealer_id, by_code, channel, catalog)
+
+    for index, (order_id, number, status, error, row_errors) in _run(place, len(todo), import_workers(len(todo))):
+        group, rows, _dealer = todo[index]
+        group.order_id, group.order_number, group.status, group.error = order_id, number, status, error
+        group.row_errors.update(row_errors)
         done += len(rows)
         if progress:
             progress(done, total)
     return ImportResult(groups=results, rows=total), table
+
+
+def _place_group(actor: Actor, rows: list, dealer_id: int, by_code: dict, channel: str, catalog) -> tuple:
+    """Place one order of the file: (order id, number, status, error, {row number: error})."""
+    items = []
+    for r in rows:
+        qty, unit_in_qty = r.values["qty"]
+        sku_id, barcode_unit = by_code[r.values["sku"]]
+        items.append(CartItem(sku_id=sku_id, qty=qty, unit=r.values.get("unit") or unit_in_qty or barcode_unit))
+    note = "；".join(r.values["note"] for r in rows if r.values.get("note"))[:500]
+    try:
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                placed = order_place(
+                    actor=actor, dealer_id=dealer_id, items=items, note=note, channel=channel, catalog=catalog
+                )
+                break
+            except (OutOfStock, CreditLimitExceeded, FlashSaleSoldOut):
+                # another order (of this file, or anyone's) took the stock, credit or flash-sale
+                # quantity between this order's reads and its guarded writes: the order is checked
+                # again against what is left now, as if it had come a moment later
+                if attempt == RACE_ATTEMPTS:
+                    raise
+    except DomainError as exc:
+        row_errors = {}
+        line = exc.detail.get("line") if isinstance(exc.detail, dict) else None
+        if isinstance(line, int) and 0 <= line < len(rows):
+            row_errors[rows[line].number] = str(exc.message)
+        for check in (exc.detail.get("checks") or []) if isinstance(exc.detail, dict) else []:
+            for n in check.get("lines") or []:
+                if 1 <= n <= len(rows):
+                    row_errors[rows[n - 1].number] = str(check["message"])
+        return None, "", "", str(exc.message), row_errors
+    return placed.order.pk, placed.order.number, placed.order.status, "", {}
+
+
+RACE_ATTEMPTS = 3
+
+
+def import_workers(orders: int) -> int:
+    """How many processes place the file's orders (each order is still its own transaction).
+
+    On PostgreSQL, one per core (at most 4), so that one order's Python overlaps another's, and
+    the database's work. One on SQLite (a single writer); one inside an enclosing transaction,
+    which other connections could not see; one with a connection pool, whose sockets a forked
+    process must not share; and one where processes cannot be forked.
+    """
+    db = settings.DATABASES["default"]
+    if (
+        orders < 2
+        or not is_postgres()
+        or connection.in_atomic_block
+        or (db.get("OPTIONS") or {}).get("pool")
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return 1
+    wanted = settings.DINGHUO_IMPORT_WORKERS or min(4, os.cpu_count() or 1)
+    return max(1, min(wanted, orders))
+
+
+def _run(fn, count: int, workers: int):
+    """Yield ``fn(i)`` for i in range(count): in order in this process, or in completion order from
+    ``workers`` forked processes, each with its own database connection. The children inherit the
+    caller's context (tenant, actor, language) and memory; results come back pickled."""
+    if workers <= 1:
+        for i in range(count):
+            yield fn(i)
+        return
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    results = ctx.Queue()
+    connections.close_all()  # a child must open its own connection, never share this one's socket
+    children = [ctx.Process(target=_child, args=(fn, counter, count, results), daemon=True) for _ in range(workers)]
+    for child in children:
+        child.start()
+    try:
+        received = 0
+        while received < count:
+            try:
+                ok, value = results.get(timeout=1)
+            except queue.Empty:
+                if not any(c.is_alive() for c in children) and results.empty():
+                    raise RuntimeError("the import's worker processes stopped before finishing")
+                continue
+            if not ok:
+                raise RuntimeError(f"an import worker process failed:\n{value}")
+            received += 1
+            yield value
+    finally:
+        with counter.get_lock():
+            counter.value = count  # on an error, hand out no more orders
+        for child in children:
+            child.join(timeout=60)
+            if child.is_alive():
+                child.terminate()
+
+
+def _child(fn, counter, count: int, results) -> None:
+    try:
+        while True:
+            with counter.get_lock():
+                index = counter.value
+                counter.value += 1
+            if index >= count:
+                return
+            try:
+                results.put((True, fn(index)))
+            except BaseException:
+                results.put((False, traceback.format_exc()))
+                return
+    finally:
+        connections.close_all()
 
 
 def run_order_import(job: Job) -> None:

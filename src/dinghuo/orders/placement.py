@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from dinghuo.accounts.permissions import require, scope_dealers
 from dinghuo.core.audit import AuditEvent, audit_write
-from dinghuo.core.bulkwrite import allocate_ids, insert_all, is_postgres, normalise_decimals
+from dinghuo.core.bulkwrite import allocate_ids, build, insert_all, is_postgres, normalise_decimals
 from dinghuo.core.db import GroupConcat
 from dinghuo.core.errors import PermissionDenied
 from dinghuo.core.idempotency import IdempotencyKey, idempotency_claim, idempotency_record
@@ -47,7 +47,7 @@ from dinghuo.notify.outbox import outbox_event
 from dinghuo.orders.errors import EmptyOrder, OrderBlocked, ShipToInvalid
 from dinghuo.orders.models import Allocation, Order, OrderEvent, OrderLine
 from dinghuo.orders.rules import BLOCK, REVIEW, CheckInput, RuleResult, rules_policy
-from dinghuo.pricing.engine import CartItem, PricedCart, claim_flash_sales, price_cart
+from dinghuo.pricing.engine import CartItem, Catalog, PricedCart, claim_flash_sales, price_cart
 
 S = Order.Status
 SEQUENCE = PREFIXES["order"][1]
@@ -116,7 +116,7 @@ def _ship_to(dealer: Dealer, address_id: int | None, ship_to: ShipTo | None) -> 
 def _stock_options(priced: PricedCart, supplier: Dealer | None) -> list[StockOption]:
     sku_ids = {line.sku_id for line in priced.lines}
     rows = (
-        Stock.objects.filter(sku_id__in=sku_ids, warehouse__is_active=True, warehouse__owner_dealer=supplier)
+        Stock.objects.filter(sku_id__any=sorted(sku_ids), warehouse__is_active=True, warehouse__owner_dealer=supplier)
         .values_list("pk", "sku_id", "warehouse_id", "warehouse__region_code", "on_hand", "reserved", "backorder_ok")
         .order_by("warehouse_id", "sku_id")
     )
@@ -157,12 +157,15 @@ def order_place(
     idempotency: IdempotencyKey | None = None,
     tenant_settings: dict | None = None,
     render: Callable[[Order], dict] | None = None,
+    catalog: Catalog | None = None,
 ) -> Placed:
     """Price, check, allocate, reserve and record an order — or refuse it with the reasons.
 
     Raises OrderBlocked (422, every rule's result in ``detail``), OutOfStock / CreditLimitExceeded /
     FlashSaleSoldOut (409, when a concurrent order took what this one needed), pricing errors for
     bad lines (unknown SKU, bad unit or quantity, naming the line), and nothing is written.
+
+    ``catalog``: a cache of SKUs and units kept by a caller placing many orders (``pricing.engine.Catalog``).
 
     ``render`` turns the new order — with its lines and timeline in memory, as prefetched — into a
     response body, which the idempotency record stores in the same statement (no read-back).
@@ -189,6 +192,7 @@ def order_place(
             at=now,
             tenant_settings=tenant_settings,
             tier_code=dealer.tier.code,
+            catalog=catalog,
         )
         funds = _funds(priced, pay_prepaid, pay_rebate, tenant_settings)
         needs = [
@@ -324,8 +328,10 @@ def _write(
     if not pg:
         order.save()
     lines = [
-        OrderLine(
-            pk=ids[OrderLine][i - 1] if pg else None,
+        build(
+            OrderLine,
+            id=ids[OrderLine][i - 1] if pg else None,
+            tenant_id=dealer.tenant_id,
             order=order,
             line_no=i,
             sku_id=p.sku_id,
@@ -352,8 +358,10 @@ def _write(
     if not pg:
         OrderLine.objects.bulk_create(stamp_tenant(lines))
     allocations = [
-        Allocation(
-            pk=ids[Allocation][k] if pg else None,
+        build(
+            Allocation,
+            id=ids[Allocation][k] if pg else None,
+            tenant_id=dealer.tenant_id,
             line=lines[i],
             stock_id=o.stock_id,
             warehouse_id_snapshot=o.warehouse_id,
@@ -408,7 +416,18 @@ def _write(
         if idempotency is not None
         else []
     )
-    insert_all([[order] if pg else [], lines if pg else [], allocations, movements, entries, events if pg else [], outbox, records])
+    insert_all(
+        [
+            [order] if pg else [],
+            lines if pg else [],
+            allocations,
+            movements,
+            entries,
+            events if pg else [],
+            outbox,
+            records,
+        ]
+    )
     audit_write(
         actor=actor,
         events=[

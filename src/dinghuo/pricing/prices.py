@@ -131,7 +131,7 @@ def tier_for(tiers: list[tuple[Decimal, Decimal]], qty: Decimal) -> tuple[Decima
 def price_rows(key: DealerKey, sku_ids: list[int], at: dt.datetime) -> QuerySet:
     """Every applicable price list item of these SKUs, with its list: one query."""
     return (
-        PriceListItem.objects.filter(sku_id__in=sku_ids, price_list__in=PriceList.objects.filter(_applicable(key, at)))
+        PriceListItem.objects.filter(sku_id__any=sku_ids, price_list__in=PriceList.objects.filter(_applicable(key, at)))
         .values_list(
             "sku_id",
             "min_qty",
