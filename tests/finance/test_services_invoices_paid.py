@@ -269,3 +269,30 @@ def test_an_order_cancelled_after_it_was_invoiced_is_flagged_for_finance(shop, a
         # and the cancelled order is not offered again
         assert inv.invoiceable_order_lines(shop.dealer.pk) == []
     consistent(shop)
+
+
+def test_an_issued_invoice_blocks_cancelling_its_order_until_it_is_voided(shop, actors):
+    from dinghuo.orders.errors import OrderInvoiced
+    from dinghuo.orders.models import Order
+
+    # given a prepaid order invoiced by payment and issued, not shipped
+    order = prepaid_order(shop, [("COLA", 1)])
+    dealer_fin, finance = actors
+    with tenant_context(shop.tenant, dealer_fin):
+        invoice = inv.invoice_request(actor=dealer_fin, dealer_id=shop.dealer.pk, kind="ordinary", order_ids=[order.pk])
+    with tenant_context(shop.tenant, finance):
+        inv.invoice_issue(actor=finance, invoice_id=invoice.pk)
+    # when the dealer cancels it, then it is refused, naming the invoice, and nothing changes
+    buyer = shop.buyer()
+    with tenant_context(shop.tenant, buyer), pytest.raises(OrderInvoiced) as refused:
+        svc.order_cancel(actor=buyer, order_id=order.pk, reason="改单")
+    with tenant_context(shop.tenant):
+        number = Invoice.objects.get(pk=invoice.pk).number
+        assert Order.objects.get(pk=order.pk).status == "approved"
+    assert number in refused.value.message and refused.value.detail == {"invoices": [number]}
+    # once finance voids it with a red-letter reversal, the order can be cancelled
+    with tenant_context(shop.tenant, finance):
+        inv.invoice_void(actor=finance, invoice_id=invoice.pk, reason="订单取消")
+    with tenant_context(shop.tenant, buyer):
+        assert svc.order_cancel(actor=buyer, order_id=order.pk, reason="改单").status == "cancelled"
+    consistent(shop)

@@ -268,4 +268,5 @@ ZH = {
     "sold": "已售",
     "promotion": "促销",
     "promotions": "促销",
+    "Order %(number)s is on invoice %(invoices)s. Void the invoice (red-letter reversal) before cancelling the order.": "订单 %(number)s 已开具发票 %(invoices)s，请先红冲作废发票，再取消订单。",
 }

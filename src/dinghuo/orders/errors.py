@@ -21,6 +21,13 @@ class TransitionNotAllowed(Conflict):
     message_template = _("An order that is %(status)s cannot be %(action)s.")
 
 
+class OrderInvoiced(Conflict):
+    code = "order_invoiced"
+    message_template = _(
+        "Order %(number)s is on invoice %(invoices)s. Void the invoice (red-letter reversal) before cancelling the order."
+    )
+
+
 class EmptyOrder(ValidationError):
     code = "order_empty"
     message_template = _("The order has no lines.")

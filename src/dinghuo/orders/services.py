@@ -23,14 +23,14 @@ from dinghuo.core.errors import ValidationError
 from dinghuo.core.money import ZERO, quantize
 from dinghuo.core.numbering import next_numbers
 from dinghuo.core.tenancy import Actor, stamp_tenant
-from dinghuo.finance.models import CreditOverride, DealerAccount, Receivable
+from dinghuo.finance.models import CreditOverride, DealerAccount, Invoice, InvoiceLine, Receivable
 from dinghuo.finance.services import Funds, cents, funds_return, funds_take, hold_to_receivable, insert_entries
 from dinghuo.inventory import services as stock_services
 from dinghuo.inventory.allocation import Need, allocation_policy
 from dinghuo.inventory.models import Stock, StockMovement, Warehouse
 from dinghuo.notify.outbox import outbox_add_many, outbox_event
 from dinghuo.orders import states
-from dinghuo.orders.errors import OrderNotFound, ShipmentInvalid, TransitionNotAllowed
+from dinghuo.orders.errors import OrderInvoiced, OrderNotFound, ShipmentInvalid, TransitionNotAllowed
 from dinghuo.orders.locks import lock_order
 from dinghuo.orders.models import Allocation, Order, OrderEvent, OrderLine, Shipment, ShipmentLine
 from dinghuo.pricing.engine import CartItem, FlashClaim, price_cart, release_flash_sales
@@ -261,6 +261,13 @@ def order_cancel(*, actor: Actor, order_id: int, reason: str = "") -> Order:
         allowed = states.DEALER_CANCELLABLE if actor.is_dealer else states.STAFF_CANCELLABLE
         if order.status not in allowed or order.shipments.exists():
             raise TransitionNotAllowed(status=order.get_status_display(), action=states.ACTION_LABELS[S.CANCELLED])
+        issued = InvoiceLine.objects.filter(
+            order_line__order=order, active=True, invoice__status__in=[Invoice.Status.ISSUED, Invoice.Status.SENT]
+        )
+        invoices = sorted(set(issued.values_list("invoice__number", flat=True)))
+        if invoices:  # a paid order invoiced before shipping: the invoice goes first, by red letter
+            raise OrderInvoiced(number=order.number, invoices="、".join(invoices), detail={"invoices": invoices})
+        # (a request not yet issued stays, flagged on finance's invoice page for refusal)
         _release_everything(actor=actor, order=order)
         _transition(actor=actor, order=order, to=S.CANCELLED, reason=reason or _("Cancelled"))
     return order
