@@ -14,6 +14,17 @@ from dinghuo.notify.models import OutboxEvent
 AWKWARD = ['a "quoted" word', 'back\\slash \\" both', "{braces, commas}", "NULL", "", "  spaced  ", "订货\n换行\t制表"]
 
 
+def write(objs: list) -> None:
+    """As the order path writes: ids taken first on PostgreSQL, then one insert_all."""
+    with transaction.atomic():
+        if is_postgres():
+            model = type(objs[0])
+            ids, _seqs = allocate_ids({model: len(objs)})
+            for obj, pk in zip(objs, ids[model], strict=True):
+                obj.pk = pk
+        insert_all([objs])
+
+
 def test_awkward_text_json_and_times_round_trip(world):
     with tenant_context(world.tenant):
         at = dt.datetime(2026, 11, 22, 8, 30, 15, 123456, tzinfo=dt.UTC)
@@ -27,12 +38,7 @@ def test_awkward_text_json_and_times_round_trip(world):
             )
             for i, text in enumerate(AWKWARD)
         ]
-        with transaction.atomic():
-            if is_postgres():
-                ids, _seqs = allocate_ids({OutboxEvent: len(events)})
-                for event, pk in zip(events, ids[OutboxEvent], strict=True):
-                    event.pk = pk
-            insert_all([events])
+        write(events)
         rows = {
             e.aggregate_id: e
             for e in OutboxEvent.objects.filter(aggregate_type="t").order_by("id")
@@ -59,12 +65,7 @@ def test_decimals_and_nulls_round_trip(world):
                         amount=a, ref_type="t", ref_id=str(i), memo=AWKWARD[i], actor_id=None if i % 2 else 7)
             for i, a in enumerate(amounts)
         ]  # fmt: skip
-        with transaction.atomic():
-            if is_postgres():
-                ids, _seqs = allocate_ids({LedgerEntry: len(entries)})
-                for entry, pk in zip(entries, ids[LedgerEntry], strict=True):
-                    entry.pk = pk
-            insert_all([entries])
+        write(entries)
         stored = {e.ref_id: (e.amount, e.memo, e.actor_id) for e in LedgerEntry.objects.filter(ref_type="t")}
         assert stored == {str(i): (a, AWKWARD[i], None if i % 2 else 7) for i, a in enumerate(amounts)}
 
