@@ -507,21 +507,28 @@ JOB_PERMISSIONS = {
     "pricing.import": "prices.manage",
     "pricing.promotion_import": "promotions.manage",
     "inventory.import": "inventory.manage",
+    "analytics.sales_export": "reports.view",
 }
+# An export holds what the one who started it may see (a sales rep: their dealers only), so only
+# they see the job and its file.
+PRIVATE_JOB_KINDS = {"analytics.sales_export"}
 
 
 def job_get(*, actor: Actor, pk) -> Job:
     """A background job of a kind the back office runs, for a staff member allowed to see it."""
     pk = _int(pk)
     job = Job.objects.filter(pk=pk, kind__in=list(JOB_PERMISSIONS)).first() if pk else None
-    if job is None:
+    if job is None or (job.kind in PRIVATE_JOB_KINDS and job.created_by_id != actor.user_id):
         raise NotFound()
     require(actor, JOB_PERMISSIONS[job.kind])
     return job
 
 
-def recent_jobs(*, kind: str, limit: int = 5) -> list[Job]:
-    return list(Job.objects.filter(kind=kind).order_by("-created_at", "-id")[:limit])
+def recent_jobs(*, kind: str, limit: int = 5, created_by: int | None = None) -> list[Job]:
+    qs = Job.objects.filter(kind=kind)
+    if created_by is not None:
+        qs = qs.filter(created_by_id=created_by)
+    return list(qs.order_by("-created_at", "-id")[:limit])
 
 
 def order_status_counts(*, actor: Actor) -> dict[str, int]:

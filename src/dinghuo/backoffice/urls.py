@@ -1,6 +1,17 @@
 from django.urls import path
 
-from dinghuo.backoffice.views import audit, catalog, dashboard, dealers, inventory, jobs, orders, pricing, users
+from dinghuo.backoffice.views import (
+    audit,
+    catalog,
+    dashboard,
+    dealers,
+    inventory,
+    jobs,
+    orders,
+    pricing,
+    reports,
+    users,
+)
 
 app_name = "backoffice"
 urlpatterns = [
@@ -62,7 +73,10 @@ urlpatterns = [
     path("inventory/warehouses/", inventory.warehouse_list, name="warehouse_list"),
     path("inventory/import/", inventory.stock_import, name="stock_import"),
     path("inventory/import/template.xlsx", inventory.stock_import_template, name="stock_import_template"),
-    # background jobs (imports)
+    # reports
+    path("reports/sales/", reports.sales_report, name="sales_report"),
+    path("reports/sales/export/", reports.sales_report_export, name="sales_report_export"),
+    # background jobs (imports, exports)
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:pk>/report.xlsx", jobs.job_report, name="job_report"),
     # dealers

@@ -430,6 +430,14 @@ class Sheet:
 
 def write_workbook(sheets: Sequence[Sheet]) -> bytes:
     """Write sheets to .xlsx bytes (streaming write; fine for hundreds of thousands of rows)."""
+    out = io.BytesIO()
+    save_workbook(sheets, out)
+    return out.getvalue()
+
+
+def save_workbook(sheets: Iterable[Sheet], out: IO[bytes]) -> None:
+    """Write sheets to a file as they come: rows (and even sheets) may be generators, so a report
+    of a million rows goes from the database cursor to the file without being held in memory."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -454,9 +462,7 @@ def write_workbook(sheets: Sequence[Sheet]) -> bytes:
         for note in spec.notes:
             ws.append([])
             ws.append([safe_cell(str(note))])
-    out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
 
 
 def _text_cell(ws: Any, value: Any) -> Any:

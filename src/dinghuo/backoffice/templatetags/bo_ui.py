@@ -170,6 +170,15 @@ def _short(value) -> str:
 
 
 @register.filter
+def yuan(value) -> str:
+    """An amount without the currency sign, for dense tables whose header says 元: 12,345.67."""
+    from dinghuo.core.money import quantize
+
+    d = _dec(value)
+    return f"{quantize(d):,}" if d is not None else ""
+
+
+@register.filter
 def percent_of(value, total) -> int:
     v, t = _dec(value), _dec(total)
     if not v or not t:

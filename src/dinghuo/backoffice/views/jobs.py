@@ -1,4 +1,5 @@
-"""Background jobs started from the back office (imports): progress, result and the error report."""
+"""Background jobs started from the back office (imports, exports): progress, result, and the file
+they produce (an import's error report, an export's workbook)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ KINDS = {
     "pricing.import": (gettext_lazy("Price import"), "prices", "backoffice:price_import"),
     "pricing.promotion_import": (gettext_lazy("Promotion import"), "prices", "backoffice:promotion_import"),
     "inventory.import": (gettext_lazy("Stock import"), "inventory", "backoffice:stock_import"),
+    "analytics.sales_export": (gettext_lazy("Sales report export"), "reports", "backoffice:sales_report"),
 }
+EXPORTS = {"analytics.sales_export"}  # jobs whose file is the result, not an error report
 
 
 SUMMARY_LABELS = {
@@ -62,6 +65,7 @@ def _context(job: Job) -> dict:
         "row_errors": rows[:200],
         "more_errors": max(0, len(rows) - 200),
         "summary": summary,
+        "is_export": job.kind in EXPORTS,
     }
 
 
@@ -70,7 +74,7 @@ def _context(job: Job) -> dict:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's page; htmx polls it for the progress bar until the job has finished."""
     job = selectors.job_get(actor=request.actor, pk=pk)
-    context = {"title": _("Import"), **_context(job)}
+    context = {"title": str(KINDS[job.kind][0]), **_context(job)}
     if request.htmx:
         return page(request, "backoffice/partials/job_status.html", context)
     return page(request, "backoffice/pages/job_detail.html", context)
@@ -79,7 +83,8 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @staff_page()
 def job_report(request: HttpRequest, pk: int) -> FileResponse:
-    """The job's error report, served only to staff allowed to run that kind of job in this tenant."""
+    """The job's file (an import's error report, an export's workbook), served only to staff allowed to
+    run that kind of job in this tenant (and, for an export, only to whoever started it)."""
     job = selectors.job_get(actor=request.actor, pk=pk)
     if not job.output_file:
         raise NotFound()
@@ -87,5 +92,8 @@ def job_report(request: HttpRequest, pk: int) -> FileResponse:
         handle = job.output_file.open("rb")
     except (FileNotFoundError, OSError):
         raise NotFound()
-    return FileResponse(handle, as_attachment=True, filename=f"{job.kind.split('.')[0]}-import-{job.pk}-errors.xlsx",
-                        content_type=XLSX)  # fmt: skip
+    if job.kind in EXPORTS:
+        filename = str(job.params.get("filename") or f"{job.kind.split('.')[0]}-export-{job.pk}.xlsx")
+    else:
+        filename = f"{job.kind.split('.')[0]}-import-{job.pk}-errors.xlsx"
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)

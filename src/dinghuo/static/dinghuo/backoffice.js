@@ -41,6 +41,29 @@
         ]
       };
     },
+    // the sales report: the period's amount by month, with its monthly average
+    monthly: function (d) {
+      var yuan = function (v) {
+        return "¥" + Number(v).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      };
+      return {
+        color: PALETTE,
+        textStyle: { fontFamily: fontFamily() },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: yuan },
+        grid: { left: 8, right: 16, top: 24, bottom: 4, containLabel: true },
+        xAxis: { type: "category", data: d.months, axisTick: { alignWithLabel: true },
+                 axisLabel: { color: "#6c757d", hideOverlap: true } },
+        yAxis: { type: "value", splitLine: { lineStyle: { color: "#eef0f2" } },
+                 axisLabel: { color: "#6c757d", formatter: function (v) { return v >= 10000 ? (v / 10000) + "万" : v; } } },
+        series: [{
+          name: d.labels.amount, type: "bar", data: d.amount.map(Number), barMaxWidth: 28,
+          itemStyle: { borderRadius: [3, 3, 0, 0], color: BRAND },
+          markLine: { symbol: "none", silent: true, lineStyle: { color: "#2c7be5", type: "dashed" },
+                      label: { formatter: d.labels.average, position: "insideEndTop", color: "#2c7be5" },
+                      data: [{ type: "average", name: d.labels.average }] }
+        }]
+      };
+    },
     provinces: function (d) {
       var n = Math.min(d.names.length, 12);
       var names = d.names.slice(0, n).reverse();
@@ -75,7 +98,8 @@
       var data = readJSON(el.getAttribute("data-source"));
       var build = builders[el.getAttribute("data-chart")];
       if (!data || !build) return;
-      var empty = !(data.orders && data.orders.some(function (v) { return Number(v) > 0; }));
+      var values = data.orders || data.amount || [];
+      var empty = !values.some(function (v) { return Number(v) > 0; });
       var chart = window.echarts.init(el, null, { renderer: "canvas" });
       var option = build(data);
       if (empty) {
