@@ -219,8 +219,8 @@ def sales_report_page(
 
     by_month: dict[dt.date, Decimal] = dict.fromkeys(months, ZERO)
     by_category: dict[int, Decimal] = {}
-    for row in qs.values("month", "category_id").annotate(amount=Sum("amount")).order_by():
-        amount = row["amount"] or ZERO
+    for row in qs.values("month", "category_id").annotate(total=Sum("amount")).order_by():
+        amount = row["total"] or ZERO
         by_month[row["month"]] = by_month.get(row["month"], ZERO) + amount
         bucket = tree.bucket(row["category_id"], level)
         by_category[bucket] = by_category.get(bucket, ZERO) + amount
@@ -230,7 +230,7 @@ def sales_report_page(
         for cid, amount in sorted(by_category.items(), key=lambda kv: (-kv[1], tree.names.get(kv[0], "")))
     ]
 
-    ranking = list(qs.values_list("dealer_id").annotate(amount=Sum("amount")).order_by("-amount", "dealer_id"))
+    ranking = list(qs.values_list("dealer_id").annotate(total=Sum("amount")).order_by("-total", "dealer_id"))
     paged = Paginator(ranking, per_page).get_page(page)
     ids = [dealer_id for dealer_id, _amount in paged.object_list]
 
@@ -247,9 +247,9 @@ def sales_report_page(
         dealers = {d["id"]: d for d in Dealer.objects.filter(pk__in=ids).values("id", "code", "name", "region_code")}
         cells: dict[tuple[int, object], Decimal] = {}
         key = "category_id" if by == "category" else "month"
-        for row in qs.filter(dealer_id__in=ids).values("dealer_id", key).annotate(amount=Sum("amount")).order_by():
+        for row in qs.filter(dealer_id__in=ids).values("dealer_id", key).annotate(total=Sum("amount")).order_by():
             column = tree.bucket(row[key], level) if by == "category" else row[key]
-            cells[(row["dealer_id"], column)] = cells.get((row["dealer_id"], column), ZERO) + (row["amount"] or ZERO)
+            cells[(row["dealer_id"], column)] = cells.get((row["dealer_id"], column), ZERO) + (row["total"] or ZERO)
         for dealer_id, amount in paged.object_list:
             d = dealers.get(dealer_id, {})
             rows.append(
