@@ -149,7 +149,10 @@ def test_the_webhook_receiver_example_subscribes_and_verifies_real_deliveries(li
 
 def test_the_api_docs_are_served_by_the_product_without_a_cdn(client, db):
     page = client.get("/api/v1/docs")
-    assert page.status_code == 200 and "cdn" not in page.content.decode().lower()
+    assert page.status_code == 200
+    # every script and stylesheet comes from the product itself (a CSRF token may spell "cdn")
+    links = re.findall(r'(?:src|href)="([^"]*)"', page.content.decode())
+    assert links and all(link.startswith("/") and not link.startswith("//") for link in links), links
     assert "/api/v1/docs/assets/swagger-ui-bundle.js" in page.content.decode()
     for name in ("swagger-ui-bundle.js", "swagger-ui-init.js", "swagger-ui.css"):
         asset = client.get(f"/api/v1/docs/assets/{name}")

@@ -397,7 +397,7 @@ ZH = {
     "Matching the filters": "符合筛选条件",
     "Monthly average": "月均金额",
     "Over %(n)s month": "共 %(n)s 个月",
-    "Largest:": "最大：",
+    "Best month": "最高月份",
     "Amount by month": "按月销售额",
     "All matching dealers": "全部符合条件的经销商",
     "No sales in these months": "这些月份没有销售",

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from dinghuo.accounts.models import User
 from dinghuo.core.tenancy import all_tenants
+from dinghuo.demo.analytics import load_facts
 from dinghuo.demo.catalog import load_catalog
 from dinghuo.demo.finance import load_finance
 from dinghuo.demo.logins import DEMO_PASSWORD
@@ -23,6 +24,7 @@ STEPS: list[tuple[str, Step]] = [
     ("catalog, prices and promotions", load_catalog),
     ("warehouses, stock, dealer accounts and 12 months of orders", load_ordering),
     ("payments, rebates, statements and invoices", load_finance),
+    ("sales facts for the reports", load_facts),
 ]
 
 
