@@ -25,8 +25,9 @@ line its live whole (0 or 1) and shipment (n) invoice lines under a CHECK that o
 A request claims its lines with guarded UPDATEs on those counters, locked in order-line order
 (after the paid orders it bills, locked by pk, so a cancellation cannot slip in between); of two
 racing requests for the same goods one wins, the other gets ``AlreadyInvoiced`` and nothing of it
-is written. Cancelling an order that is already invoiced by payment is not stopped by finance (the
-order's own rules decide): the invoice page then says the order was cancelled, for finance to void it.
+is written. An order on an issued invoice cannot be cancelled until that invoice is voided
+(``orders.services.order_cancel``); one cancelled while its request was not yet issued is named on
+the invoice page, for finance to refuse the request.
 
 The tax is split per rate from the order lines' ``tax_rate`` (``finance/taxes.py``): lines, rates
 and totals add up to the cent. The seller's tax details (the tenant's, ``policy.Seller``) are
