@@ -267,7 +267,11 @@ def main() -> None:
     print(text)
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(exist_ok=True)
-    out = out_dir / f"{dt.date.today().isoformat()}{'-small' if args.small else ''}.md"
+    stem = f"{dt.date.today().isoformat()}{'-small' if args.small else ''}"
+    out = out_dir / f"{stem}.md"
+    n = 2
+    while out.exists():  # a second run the same day keeps the first one's file
+        out, n = out_dir / f"{stem}-{n}.md", n + 1
     machine = f"{os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().release}"
     out.write_text(
         f"# Benchmark {results['started']}\n\nMachine: {machine}; server: {args.workers} workers × {args.threads} threads; "

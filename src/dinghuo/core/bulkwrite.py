@@ -16,6 +16,7 @@ auto_now fields, ``get_db_prep_save`` for JSON, Decimal, datetimes).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Sequence
@@ -98,8 +99,13 @@ def _literal(f: models.Field, prep: str, values: list) -> str:
         items = ["NULL" if v is None else str(v) for v in values]
     elif prep == "bool":
         items = ["NULL" if v is None else ("t" if v else "f") for v in values]
-    elif prep == "iso":  # dates and datetimes, made aware as Django would
-        items = ["NULL" if v is None else _quoted(f.get_db_prep_save(v, connection).isoformat()) for v in values]
+    elif prep == "iso":  # dates and datetimes; naive or odd values made aware and prepared as Django would
+        items = [
+            "NULL" if v is None
+            else _quoted(v.isoformat()) if type(v) is dt.datetime and v.tzinfo is not None
+            else _quoted(f.get_db_prep_save(v, connection).isoformat())
+            for v in values
+        ]  # fmt: skip
     elif prep == "str":
         items = ["NULL" if v is None else _quoted(str(v)) for v in values]
     elif prep == "json":
@@ -216,10 +222,18 @@ def normalise_decimals(objs: Sequence[models.Model]) -> None:
     what is rendered from memory right after an insert equals what a later read returns."""
     if not objs:
         return
-    for f in type(objs[0])._meta.concrete_fields:
-        if isinstance(f, models.DecimalField):
-            exp = Decimal(1).scaleb(-f.decimal_places)
-            for obj in objs:
-                value = getattr(obj, f.attname)
-                if isinstance(value, Decimal):
-                    setattr(obj, f.attname, value.quantize(exp))
+    for attname, exp in _decimal_scales(type(objs[0])):
+        for obj in objs:
+            values = obj.__dict__  # plain attributes: no descriptor stands in the way
+            value = values.get(attname)
+            if type(value) is Decimal:
+                values[attname] = value.quantize(exp)
+
+
+@functools.cache
+def _decimal_scales(model: type[models.Model]) -> tuple[tuple[str, Decimal], ...]:
+    return tuple(
+        (f.attname, Decimal(1).scaleb(-f.decimal_places))
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.DecimalField)
+    )

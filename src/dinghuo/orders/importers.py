@@ -11,6 +11,7 @@ downloaded as .xlsx.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
@@ -243,8 +244,12 @@ def _run(fn, count: int, workers: int):
     results = ctx.Queue()
     connections.close_all()  # a child must open its own connection, never share this one's socket
     children = [ctx.Process(target=_child, args=(fn, counter, count, results), daemon=True) for _ in range(workers)]
-    for child in children:
-        child.start()
+    gc.freeze()  # the children's collector then leaves the inherited objects alone (no copy-on-write)
+    try:
+        for child in children:
+            child.start()
+    finally:
+        gc.unfreeze()
     try:
         received = 0
         while received < count:
