@@ -13,6 +13,7 @@ from django.utils import timezone
 from dinghuo.accounts.permissions import require, scope_dealers
 from dinghuo.analytics.models import FactWatermark, SalesFact
 from dinghuo.catalog.models import Category
+from dinghuo.core.money import quantize
 from dinghuo.core.tenancy import Actor
 from dinghuo.dealers.models import Dealer
 
@@ -174,6 +175,11 @@ class SalesReport:
     refreshed_to: dt.datetime | None  # the facts include orders changed up to then
 
 
+def _cents(value: Decimal | None) -> Decimal:
+    """A SQL sum of amounts, to the cent (SQLite's SUM goes through a float: 591395.6400000001)."""
+    return quantize(value) if value is not None else ZERO
+
+
 def _share(part: Decimal, whole: Decimal) -> int:
     return int(part * 100 / whole) if whole > 0 else 0
 
@@ -220,7 +226,7 @@ def sales_report_page(
     by_month: dict[dt.date, Decimal] = dict.fromkeys(months, ZERO)
     by_category: dict[int, Decimal] = {}
     for row in qs.values("month", "category_id").annotate(total=Sum("amount")).order_by():
-        amount = row["total"] or ZERO
+        amount = _cents(row["total"])
         by_month[row["month"]] = by_month.get(row["month"], ZERO) + amount
         bucket = tree.bucket(row["category_id"], level)
         by_category[bucket] = by_category.get(bucket, ZERO) + amount
@@ -230,7 +236,8 @@ def sales_report_page(
         for cid, amount in sorted(by_category.items(), key=lambda kv: (-kv[1], tree.names.get(kv[0], "")))
     ]
 
-    ranking = list(qs.values_list("dealer_id").annotate(total=Sum("amount")).order_by("-total", "dealer_id"))
+    sums = qs.values_list("dealer_id").annotate(total=Sum("amount")).order_by("-total", "dealer_id")
+    ranking = [(dealer_id, _cents(total)) for dealer_id, total in sums]
     paged = Paginator(ranking, per_page).get_page(page)
     ids = [dealer_id for dealer_id, _amount in paged.object_list]
 
@@ -249,7 +256,7 @@ def sales_report_page(
         key = "category_id" if by == "category" else "month"
         for row in qs.filter(dealer_id__in=ids).values("dealer_id", key).annotate(total=Sum("amount")).order_by():
             column = tree.bucket(row[key], level) if by == "category" else row[key]
-            cells[(row["dealer_id"], column)] = cells.get((row["dealer_id"], column), ZERO) + (row["total"] or ZERO)
+            cells[(row["dealer_id"], column)] = cells.get((row["dealer_id"], column), ZERO) + _cents(row["total"])
         for dealer_id, amount in paged.object_list:
             d = dealers.get(dealer_id, {})
             rows.append(
@@ -258,7 +265,7 @@ def sales_report_page(
                     code=d.get("code", ""),
                     name=d.get("name", ""),
                     region_code=d.get("region_code", ""),
-                    total=amount or ZERO,
+                    total=amount,
                     cells=[cells.get((dealer_id, c)) for c, _label in columns],
                 )
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -14,6 +14,7 @@ from dinghuo.core.tenancy import current_tenant_id, stamp_tenant
 from dinghuo.orders.models import Order, OrderLine
 
 COUNTED = [s for s in Order.Status.values if s not in (Order.Status.CANCELLED, Order.Status.REJECTED)]
+ANALYZE_AFTER = 50_000  # cells written at once (a full rebuild, a backfill): the planner's statistics are stale
 
 
 def _cells_changed_since(since: dt.datetime | None) -> set[tuple[int, dt.date]]:
@@ -84,4 +85,9 @@ def refresh_facts(*, full: bool = False) -> int:
         SalesFact.objects.bulk_create(stamp_tenant(facts), batch_size=2000)
         mark.refreshed_to = now
         mark.save(update_fields=["refreshed_to"])
+    if connection.vendor == "postgresql" and (full or len(facts) >= ANALYZE_AFTER):
+        # Statistics taken before the rebuild (an empty table, say) make PostgreSQL sort 650k rows on
+        # disk for the report's GROUP BYs instead of hashing them: 0.5 s a page instead of 0.2 s.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SalesFact._meta.db_table}")
     return len(facts)
