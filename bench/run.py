@@ -160,6 +160,18 @@ with tenant_context(t):
     for _ in range(5):
         s = time.perf_counter(); rows = list(sales_by_dealer_month_category(actor=actor)); runs.append(time.perf_counter() - s)
     s = time.perf_counter(); refresh_facts(); incremental = time.perf_counter() - s
+    # the back-office page (/bo/reports/sales/): totals over every fact of the period, one page of dealers
+    from django.db.models import Max, Min
+    from dinghuo.analytics.models import SalesFact
+    from dinghuo.analytics.selectors import SalesFilter, sales_report_page
+    span = SalesFact.objects.aggregate(a=Min('month'), b=Max('month'))
+    period = SalesFilter(month_from=span['a'], month_to=span['b'])
+    page = {}
+    for by in ('month', 'category'):
+        laps = []
+        for _ in range(5):
+            s = time.perf_counter(); sales_report_page(actor=actor, filters=period, page=1, by=by); laps.append(time.perf_counter() - s)
+        page[by] = min(laps)
     with connection.cursor() as c:
         s = time.perf_counter()
         c.execute("SELECT o.dealer_id, date_trunc('month', o.created_at AT TIME ZONE 'Asia/Shanghai'), p.category_id, sum(l.amount) "
@@ -169,6 +181,8 @@ with tenant_context(t):
         raw_rows = len(c.fetchall()); raw = time.perf_counter() - s
         c.execute("SELECT count(*) FROM orders_orderline WHERE tenant_id = %s", [t.pk]); n_lines = c.fetchone()[0]
 print(json.dumps({'lines': n_lines, 'cells': len(rows), 'report_s': min(runs), 'facts_build_s': build,
+                  'page_by_month_s': page['month'], 'page_by_category_s': page['category'],
+                  'page_months': [str(span['a']), str(span['b'])],
                   'incremental_refresh_s': incremental, 'raw_scan_s': raw, 'raw_rows': raw_rows}))
 """
     out = sh([PY, "-m", "dinghuo.cli", "shell", "-c", code], env=env, timeout=1800)
@@ -205,7 +219,10 @@ def table(results: dict) -> str:
         ("10,000-line Excel import", f"{r['import']['seconds']:.2f} s, peak {r['import']['peak_mb']:.0f} MB"
          + (f" (+ {r['import']['workers']} workers, {r['import']['worker_peak_mb']:.0f} MB peak each)"
             if r['import'].get('workers', 1) > 1 else ""), "≤ 3 s, < 300 MB"),
-        (f"report over {r['report']['lines']:,} lines", f"{r['report']['report_s'] * 1000:.0f} ms (raw scan {r['report']['raw_scan_s']:.2f} s)", "≤ 1 s"),
+        (f"sales report page over {r['report']['lines']:,} lines (dealer × month; dealer × category)",
+         f"{r['report'].get('page_by_month_s', float('nan')) * 1000:.0f} ms; {r['report'].get('page_by_category_s', float('nan')) * 1000:.0f} ms", "≤ 1 s"),
+        (f"  every dealer × month × category cell ({r['report']['cells']:,}) read at once",
+         f"{r['report']['report_s'] * 1000:.0f} ms (raw scan of the lines {r['report']['raw_scan_s']:.2f} s)", ""),
     ]  # fmt: skip
     out = ["| figure | measured | target |", "|---|---|---|"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
@@ -221,7 +238,7 @@ def main() -> None:
     p.add_argument("--reuse", action="store_true", help="reuse the dinghuo_bench database from the last run")
     args = p.parse_args()
     seconds = args.seconds or (10 if args.small else 30)
-    sizes = (["--skus", "5000", "--dealers", "200", "--lines", "100000"] if args.small else [])
+    sizes = ["--skus", "5000", "--dealers", "200", "--lines", "100000"] if args.small else []
     if not shutil.which("pgbench"):
         raise SystemExit("pgbench is needed (apt install postgresql-contrib)")
     data_dir = ROOT / "var" / "bench"
