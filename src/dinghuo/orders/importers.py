@@ -7,6 +7,10 @@ placed through the same ``order_place`` as the portal and the API, so the same p
 stock and credit apply. An order whose rows are all good is placed whole or not at all; the other
 orders of the file are not affected. The report names every refused row and why, and can be
 downloaded as .xlsx.
+
+A big file on PostgreSQL is placed by several forked processes at once (``import_workers``), each
+order still in its own transaction; an order that lost a race for stock, credit or a flash sale to
+another order meanwhile is checked again, so the file ends as if its orders had come one by one.
 """
 
 from __future__ import annotations
