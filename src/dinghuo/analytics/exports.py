@@ -73,15 +73,15 @@ def _rows(job: Job, actor: Actor, filters: SalesFilter, total: int) -> Iterator[
 
 
 def _sheets(rows: Iterable[list]) -> Iterator[Sheet]:
-    """Sheets of at most SHEET_ROWS rows each, cut from one stream (at least one sheet, with headers)."""
+    """Sheets of at most SHEET_ROWS rows each, cut from one stream (at least one sheet, with headers).
+    Each sheet's rows are consumed (written) before the next sheet is asked for."""
     stream = iter(rows)
+    first = next(stream, None)
     for number in itertools.count(1):
+        chunk = [] if first is None else itertools.chain([first], itertools.islice(stream, SHEET_ROWS - 1))
+        yield Sheet(title=SHEET_TITLE if number == 1 else f"{SHEET_TITLE}({number})", headers=HEADERS,
+                    rows=chunk, widths=WIDTHS)  # fmt: skip
         first = next(stream, None)
-        if first is None and number > 1:
-            return
-        chunk = itertools.chain([first], itertools.islice(stream, SHEET_ROWS - 1)) if first is not None else []
-        title = SHEET_TITLE if number == 1 else f"{SHEET_TITLE}({number})"
-        yield Sheet(title=title, headers=HEADERS, rows=chunk, widths=WIDTHS)
         if first is None:
             return
 
