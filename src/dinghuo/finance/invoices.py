@@ -357,6 +357,9 @@ def invoice_request(
             raise _already(taken, shipments=wanted)
     ship_lines = invoiceable_lines(dealer_id, wanted) if wanted else []
     if wanted and not ship_lines:
+        taken = _taken(shipment_ids=wanted)  # taken by a request that committed since the check above
+        if taken:
+            raise _already(taken, shipments=wanted)
         raise InvoiceInvalid(reason=_("nothing left to invoice on these shipments"), detail={"shipments": wanted})
     paid_lines: list = []
     try:
@@ -413,6 +416,10 @@ def _paid_lines(dealer_id: int, orders_wanted: list[int], numbers: dict[int, str
         taken = _taken(order_line_ids=list(OrderLine.objects.filter(order_id__in=empty).values_list("pk", flat=True)))
         if taken:
             raise _already(taken, orders=empty)
+        # nothing holds them now: a void committed between the two reads freed them, so read again
+        lines = invoiceable_order_lines(dealer_id, orders_wanted)
+        empty = sorted(set(orders_wanted) - {ln.order_id for ln in lines})
+    if empty:
         raise InvoiceInvalid(
             reason=_("nothing left to invoice on order %(orders)s") % {"orders": ", ".join(numbers[o] for o in empty)},
             detail={"orders": empty},
