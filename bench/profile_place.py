@@ -62,6 +62,9 @@ def main() -> None:
             with CaptureQueriesContext(connection) as q:
                 one()
             print(f"statements per order: {len(q.captured_queries)}")
+            if os.environ.get("SHOW_SQL"):
+                for stmt in q.captured_queries:
+                    print("  ", stmt["sql"][:300])
             cpu0, wall0 = time.process_time(), time.perf_counter()
             prof = cProfile.Profile(time.process_time)
             prof.enable()
@@ -77,6 +80,7 @@ def main() -> None:
             print(f"{args.orders} orders: {1000 * cpu / args.orders:.1f} ms CPU and {1000 * wall / args.orders:.1f} ms wall each (unprofiled)")
             stats = pstats.Stats(prof)
             stats.sort_stats("tottime").print_stats(args.top)
+            stats.sort_stats("cumulative").print_stats("dinghuo", args.top)  # where our code spends it
             if os.environ.get("CALLERS"):
                 stats.print_callers(os.environ["CALLERS"])
 

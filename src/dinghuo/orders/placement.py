@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from dinghuo.core.errors import PermissionDenied
 from dinghuo.core.idempotency import IdempotencyKey, idempotency_claim, idempotency_record
 from dinghuo.core.money import ZERO, quantize
 from dinghuo.core.numbering import PREFIXES, format_number, next_numbers
+from dinghuo.core.prepared import prepared
 from dinghuo.core.tenancy import Actor, stamp_tenant
 from dinghuo.dealers.errors import DealerNotFound, DealerSuspended
 from dinghuo.dealers.models import Address, Dealer, DealerRegion
@@ -69,19 +70,28 @@ class Placed:
     body: dict | None = None  # what ``render`` made of the new order (also stored for idempotent replays)
 
 
+@prepared
+def _dealer_row(dealer_id: int) -> QuerySet:
+    return Dealer.objects.select_related("tier", "account", "tenant").filter(pk=dealer_id)[:1]
+
+
 def _dealer_for(actor: Actor, dealer_id: int) -> tuple[Dealer, bool]:
     """The dealer being ordered for, and whether a staff member is doing it on its behalf."""
     if actor.is_dealer:
         if dealer_id != actor.dealer_id:
             raise DealerNotFound()
         require(actor, "orders.place")
-        qs = Dealer.objects.all()
         on_behalf = False
+        dealer = _dealer_row.first(dealer_id=dealer_id)
     else:
         require(actor, "orders.place_on_behalf")
-        qs = scope_dealers(actor, Dealer.objects.all())
         on_behalf = True
-    dealer = qs.select_related("tier", "account", "tenant").filter(pk=dealer_id).first()
+        every = Dealer.objects.all()
+        scoped = scope_dealers(actor, every)
+        if scoped is every:  # the actor sees every dealer of the tenant: the prepared read will do
+            dealer = _dealer_row.first(dealer_id=dealer_id)
+        else:
+            dealer = scoped.select_related("tier", "account", "tenant").filter(pk=dealer_id).first()
     if dealer is None:
         raise DealerNotFound()
     if not dealer.is_active:
@@ -89,19 +99,33 @@ def _dealer_for(actor: Actor, dealer_id: int) -> tuple[Dealer, bool]:
     return dealer, on_behalf
 
 
-def _ship_to(dealer: Dealer, address_id: int | None, ship_to: ShipTo | None) -> tuple[ShipTo, list[str]]:
-    """The ship-to and the dealer's authorised regions, in one query."""
+def _addresses(dealer_id: int) -> QuerySet:
+    """A dealer's addresses, each with its dealer's authorised region codes (comma-joined)."""
     authorised = Subquery(
         DealerRegion.objects.filter(dealer_id=OuterRef("dealer_id"))
         .values("dealer_id")
         .annotate(codes=GroupConcat("region_code"))
         .values("codes")[:1]
     )
-    query = Address.objects.filter(dealer=dealer).annotate(authorised=authorised)
+    return Address.objects.filter(dealer_id=dealer_id).annotate(authorised=authorised)
+
+
+@prepared
+def _default_address(dealer_id: int) -> QuerySet:
+    return _addresses(dealer_id).order_by("-is_default", "id")[:1]
+
+
+@prepared
+def _address(dealer_id: int, address_id: int) -> QuerySet:
+    return _addresses(dealer_id).filter(pk=address_id)[:1]
+
+
+def _ship_to(dealer: Dealer, address_id: int | None, ship_to: ShipTo | None) -> tuple[ShipTo, list[str]]:
+    """The ship-to and the dealer's authorised regions, in one query."""
     if ship_to is not None or address_id is None:
-        address = query.order_by("-is_default", "id").first()
+        address = _default_address.first(dealer_id=dealer.pk)
     else:
-        address = query.filter(pk=address_id).first()
+        address = _address.first(dealer_id=dealer.pk, address_id=address_id)
     if address is None and (ship_to is None or address_id is not None):
         raise ShipToInvalid(detail={"address_id": address_id})
     if address is None:
@@ -113,13 +137,31 @@ def _ship_to(dealer: Dealer, address_id: int | None, ship_to: ShipTo | None) -> 
     return ShipTo(address.receiver, address.phone, address.region_code, f"{address.region_name}{address.detail}"), codes
 
 
-def _stock_options(priced: PricedCart, supplier: Dealer | None) -> list[StockOption]:
-    sku_ids = {line.sku_id for line in priced.lines}
-    rows = (
-        Stock.objects.filter(sku_id__any=sorted(sku_ids), warehouse__is_active=True, warehouse__owner_dealer=supplier)
+def _stock_rows(sku_ids: list[int], **owner: object) -> QuerySet:
+    return (
+        Stock.objects.filter(sku_id__any=sku_ids, warehouse__is_active=True, **owner)
         .values_list("pk", "sku_id", "warehouse_id", "warehouse__region_code", "on_hand", "reserved", "backorder_ok")
         .order_by("warehouse_id", "sku_id")
     )
+
+
+@prepared
+def _brand_stock(sku_ids: list[int]) -> QuerySet:
+    return _stock_rows(sku_ids, warehouse__owner_dealer=None)
+
+
+@prepared
+def _supplier_stock(sku_ids: list[int], supplier_id: int) -> QuerySet:
+    return _stock_rows(sku_ids, warehouse__owner_dealer_id=supplier_id)
+
+
+def _stock_options(priced: PricedCart, supplier: Dealer | None) -> list[StockOption]:
+    """The stock rows that may serve the cart: the brand's warehouses, or the supplying parent dealer's."""
+    sku_ids = sorted({line.sku_id for line in priced.lines})
+    if supplier is None:
+        rows = _brand_stock.queryset(sku_ids=sku_ids)
+    else:
+        rows = _supplier_stock.queryset(sku_ids=sku_ids, supplier_id=supplier.pk)
     return [
         StockOption(pk, sku, wh, region, on_hand - reserved, bo) for pk, sku, wh, region, on_hand, reserved, bo in rows
     ]

@@ -45,13 +45,14 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from dinghuo.catalog.models import Sku, SkuUnit
 from dinghuo.core.money import ZERO, QuantityField, quantize, split_tax
+from dinghuo.core.prepared import prepared
 from dinghuo.core.tenancy import current_tenant_id
 from dinghuo.dealers.errors import DealerNotFound
 from dinghuo.dealers.models import Dealer
@@ -178,6 +179,38 @@ def _policy_class(path: str) -> type[StandardPricing]:
 # --- the policy -----------------------------------------------------------------------------------
 
 
+# --- the reads a priced cart makes, compiled once per process (core/prepared.py) ----------------------
+
+
+@prepared
+def _promotions(dealer_id: int, at: dt.datetime) -> QuerySet:
+    used = PromotionUsage.objects.filter(promotion_id=OuterRef("pk"), dealer_id=dealer_id).values("qty")[:1]
+    return (
+        Promotion.objects.filter(is_active=True, valid_from__lte=at, valid_to__gt=at)
+        .annotate(dealer_used=Coalesce(Subquery(used), Value(ZERO), output_field=QuantityField()))
+        .order_by("-priority", "code", "id")
+    )
+
+
+@prepared
+def _skus(sku_ids: list[int]) -> QuerySet:
+    return (
+        Sku.objects.filter(pk__any=sku_ids)
+        .select_related("product")
+        .defer("product__description", "product__search_text")
+        .annotate(category_path=F("product__category__path"))
+    )
+
+
+@prepared
+def _units(sku_ids: list[int]) -> QuerySet:
+    return (
+        SkuUnit.objects.filter(sku_id__any=sku_ids)
+        .order_by("sku_id", "factor", "id")
+        .values_list("sku_id", "name", "factor", "is_default", "is_whole")
+    )
+
+
 class StandardPricing:
     """The default pricing policy. Subclass and override a step to change how a tenant prices."""
 
@@ -223,12 +256,7 @@ class StandardPricing:
     # --- loading (the only queries) ---------------------------------------------------------------
 
     def load_promotions(self, ctx: PricingContext) -> list[Promotion]:
-        used = PromotionUsage.objects.filter(promotion_id=OuterRef("pk"), dealer_id=ctx.dealer.pk).values("qty")[:1]
-        return list(
-            Promotion.objects.filter(is_active=True, valid_from__lte=ctx.at, valid_to__gt=ctx.at)
-            .annotate(dealer_used=Coalesce(Subquery(used), Value(ZERO), output_field=QuantityField()))
-            .order_by("-priority", "code", "id")
-        )
+        return _promotions.list(dealer_id=ctx.dealer.pk, at=ctx.at)
 
     @staticmethod
     def gift_sku_ids(promotions: list[Promotion]) -> set[int]:
@@ -241,21 +269,10 @@ class StandardPricing:
         return out
 
     def load_catalog(self, sku_ids: set[int]) -> Catalog:
-        skus = {
-            s.pk: s
-            for s in Sku.objects.filter(pk__any=sorted(sku_ids))
-            .select_related("product")
-            .defer("product__description", "product__search_text")
-            .annotate(category_path=F("product__category__path"))
-        }
+        skus = {s.pk: s for s in _skus.queryset(sku_ids=sorted(sku_ids))}
         units: dict[int, list[Unit]] = defaultdict(list)
         if skus:
-            rows = (
-                SkuUnit.objects.filter(sku_id__any=sorted(skus))
-                .order_by("sku_id", "factor", "id")
-                .values_list("sku_id", "name", "factor", "is_default", "is_whole")
-            )
-            for sku_id, name, factor, is_default, is_whole in rows:
+            for sku_id, name, factor, is_default, is_whole in _units.queryset(sku_ids=sorted(skus)):
                 units[sku_id].append(Unit(name, factor, is_default, is_whole))
         return Catalog(skus=skus, units=dict(units))
 

@@ -20,6 +20,7 @@ from django.db.models import Case, DecimalField, F, IntegerField, OuterRef, Q, Q
 from django.db.models.functions import Coalesce
 
 from dinghuo.core import regions
+from dinghuo.core.prepared import prepared
 from dinghuo.dealers.models import Dealer
 from dinghuo.pricing.models import PriceList, PriceListItem
 
@@ -59,14 +60,23 @@ class DealerKey:
 
 
 def _applicable(key: DealerKey, at: dt.datetime) -> Q:
-    target = Q(kind=PriceList.Kind.LIST) | Q(kind=PriceList.Kind.CONTRACT, dealer_id=key.dealer_id)
-    if key.price_group_id:
-        target |= Q(kind=PriceList.Kind.GROUP, price_group_id=key.price_group_id)
-    if key.tier_id:
-        target |= Q(kind=PriceList.Kind.TIER, tier_id=key.tier_id)
-    codes = [c for c in (key.city_code, key.province_code) if c]
-    if codes:
-        target |= Q(kind=PriceList.Kind.REGION, region_code__in=codes)
+    return _applicable_to(key.dealer_id, key.price_group_id or 0, key.tier_id or 0, _region_codes(key), at)
+
+
+def _region_codes(key: DealerKey) -> list[str]:
+    return [c for c in (key.city_code, key.province_code) if c]
+
+
+def _applicable_to(dealer_id: int, group_id: int, tier_id: int, region_codes: list[str], at: dt.datetime) -> Q:
+    """The active lists that may price a dealer at ``at``. One shape whatever the dealer has (a group
+    or tier id of 0 matches no list), so that the hot path's statement is compiled once."""
+    target = (
+        Q(kind=PriceList.Kind.LIST)
+        | Q(kind=PriceList.Kind.CONTRACT, dealer_id=dealer_id)
+        | Q(kind=PriceList.Kind.GROUP, price_group_id=group_id)
+        | Q(kind=PriceList.Kind.TIER, tier_id=tier_id)
+        | Q(kind=PriceList.Kind.REGION, region_code__any=region_codes)
+    )
     window = (Q(valid_from__isnull=True) | Q(valid_from__lte=at)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=at))
     return target & window & Q(is_active=True)
 
@@ -128,10 +138,13 @@ def tier_for(tiers: list[tuple[Decimal, Decimal]], qty: Decimal) -> tuple[Decima
     return reached
 
 
-def price_rows(key: DealerKey, sku_ids: list[int], at: dt.datetime) -> QuerySet:
-    """Every applicable price list item of these SKUs, with its list: one query."""
+@prepared
+def _price_rows(
+    sku_ids: list[int], dealer_id: int, group_id: int, tier_id: int, region_codes: list[str], at: dt.datetime
+) -> QuerySet:
+    applicable = PriceList.objects.filter(_applicable_to(dealer_id, group_id, tier_id, region_codes, at))
     return (
-        PriceListItem.objects.filter(sku_id__any=sku_ids, price_list__in=PriceList.objects.filter(_applicable(key, at)))
+        PriceListItem.objects.filter(sku_id__any=sku_ids, price_list__in=applicable)
         .values_list(
             "sku_id",
             "min_qty",
@@ -143,6 +156,18 @@ def price_rows(key: DealerKey, sku_ids: list[int], at: dt.datetime) -> QuerySet:
             "price_list__region_code",
         )
         .order_by("sku_id", "min_qty")
+    )
+
+
+def price_rows(key: DealerKey, sku_ids: list[int], at: dt.datetime) -> QuerySet:
+    """Every applicable price list item of these SKUs, with its list: one query."""
+    return _price_rows.queryset(
+        sku_ids=list(sku_ids),
+        dealer_id=key.dealer_id,
+        group_id=key.price_group_id or 0,
+        tier_id=key.tier_id or 0,
+        region_codes=_region_codes(key),
+        at=at,
     )
 
 
