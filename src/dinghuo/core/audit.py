@@ -48,6 +48,13 @@ class AuditEvent:
 
 def jsonable(value: Any) -> Any:
     """What we store is exactly what we hash: plain JSON, Decimals and times as strings."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most of an order's values
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
