@@ -102,6 +102,17 @@ def test_unknown_routes_and_methods_have_the_error_body(api, owner_key):
     assert response["Allow"]
 
 
+def test_unknown_filter_values_are_422_not_an_empty_page(api, world, shop, owner_key):
+    dealer = world.dealer.pk
+    body = assert_error(api.get(f"/finance/accounts/{dealer}/entries?bucket=cash", key=owner_key), 422, "invalid")
+    assert body["detail"][0]["loc"][-1] == "bucket"
+    hook = api.post("/webhooks", {"url": "https://a.example.com/h", "events": ["*"]}, key=owner_key).json()
+    body = assert_error(api.get(f"/webhooks/{hook['id']}/deliveries?status=done", key=owner_key), 422, "invalid")
+    assert body["detail"][0]["loc"][-1] == "status"
+    assert api.get(f"/webhooks/{hook['id']}/deliveries?status=abandoned", key=owner_key).status_code == 200
+    assert api.get(f"/finance/accounts/{dealer}/entries?bucket=prepaid", key=owner_key).status_code == 200
+
+
 def test_unknown_ids_are_404(api, owner_key):
     assert_error(api.get("/orders/999999", key=owner_key), 404, "order_not_found")
     assert_error(api.get("/orders/99999999999999999999", key=owner_key), 422, "invalid")

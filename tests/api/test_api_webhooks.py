@@ -69,3 +69,39 @@ def test_only_owners_and_admins_manage_webhooks(api, world, keys):
     assert api.get("/webhooks", key=keys["buyer"]).status_code == 403
     assert api.get("/webhooks", key=make_key(world.staff[Role.SALES_REP])).status_code == 403
     assert api.get("/webhooks", key=make_key(world.staff[Role.ADMIN])).status_code == 200
+
+
+def test_a_retried_rotation_rotates_once_and_keeps_the_secret_receivers_hold(api, world, keys):
+    # given a subscription whose receivers hold its first secret
+    key = keys["owner"]
+    sub = api.post("/webhooks", HOOK, key=key).json()
+    headers = {"Idempotency-Key": "rotate-1"}
+    # when a rotation is sent twice with one Idempotency-Key (the first answer was lost)
+    first = api.post(f"/webhooks/{sub['id']}/rotate-secret", key=key, headers=headers)
+    again = api.post(f"/webhooks/{sub['id']}/rotate-secret", key=key, headers=headers)
+    # then the secret was rotated once: the retry shows the same new secret, and the first still signs
+    assert (first.status_code, again.status_code) == (200, 200) and again.json() == first.json()
+    from dinghuo.notify.models import WebhookSubscription
+
+    with tenant_context(world.tenant):
+        stored = WebhookSubscription.objects.get(pk=sub["id"])
+    assert (stored.secret, stored.previous_secret) == (first.json()["secret"], sub["secret"])
+
+
+def test_every_topic_the_code_writes_to_the_outbox_can_be_subscribed_to(api, keys):
+    # given every topic written to the outbox anywhere in the source (literal, or credit.<kind>)
+    import re
+    from pathlib import Path
+
+    from dinghuo.notify.events import EVENT_TYPES
+
+    src = Path(__file__).resolve().parents[2] / "src" / "dinghuo"
+    written = {m for p in src.rglob("*.py") for m in re.findall(r'topic="([a-z_]+\.[a-z_]+)"', p.read_text())}
+    written |= {"credit.overdue", "credit.due_soon"}  # finance/receivables.py: topic=f"credit.{kind}"
+    assert {"order.created", "stock.low", "statement.disputed"} <= written
+    # then each is a known event type, offered by the API and accepted in a subscription
+    assert written <= set(EVENT_TYPES), written - set(EVENT_TYPES)
+    offered = {t["type"] for t in api.get("/webhooks/event-types", key=keys["owner"]).json()}
+    assert offered == set(EVENT_TYPES)
+    made = api.post("/webhooks", {**HOOK, "events": sorted(written)}, key=keys["owner"])
+    assert made.status_code == 201 and made.json()["events"] == sorted(written)

@@ -107,6 +107,9 @@ ZH = {
     "A dealer's receivables became overdue": "经销商的应收款已逾期",
     "A dealer's payment was confirmed": "经销商的付款已确认",
     "A payment was refunded to the dealer": "一笔付款已退还给经销商",
+    "A dealer's receivables fall due within the reminder days": "经销商的应收款将在提醒天数内到期",
+    "A dealer disputed a statement": "经销商对对账单提出异议",
+    "A dealer requested an invoice": "经销商申请开具发票",
     # webhook pages
     "Every event (*)": "全部事件（*）",
     "Secret rotated": "签名密钥已更换",

@@ -1,7 +1,8 @@
 """Write events to the transactional outbox, in the caller's transaction.
 
-The worker (notify/tasks.py, webhooks) reads undispatched events in id order and delivers them
-after commit; an event rolled back with its transaction never leaves.
+The dispatcher (notify/dispatch.py, run by ``dinghuo worker``) reads undispatched events in id order
+and delivers them after commit; an event rolled back with its transaction never leaves. Every topic
+written here is listed in notify/events.py.
 """
 
 from __future__ import annotations

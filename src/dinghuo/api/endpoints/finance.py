@@ -19,7 +19,11 @@ class PageParams(Schema):
 
 
 class EntryParams(PageParams):
-    bucket: str = Field("", max_length=12, description="credit_hold, receivable, prepaid or rebate")
+    bucket: str = Field(
+        "",
+        pattern="^(|credit_hold|receivable|prepaid|rebate)$",
+        description="credit_hold, receivable, prepaid or rebate",
+    )
 
 
 @router.get(

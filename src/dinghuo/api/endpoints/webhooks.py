@@ -31,7 +31,11 @@ class PageParams(Schema):
 
 
 class DeliveryParams(PageParams):
-    status: str = Field("", max_length=12, description="pending, delivering, retrying, succeeded or abandoned")
+    status: str = Field(
+        "",
+        pattern="^(|pending|delivering|retrying|succeeded|abandoned)$",
+        description="pending, delivering, retrying, succeeded or abandoned",
+    )
 
 
 @router.get("/event-types", response=list[EventTypeOut], summary="Event types a webhook can subscribe to")
@@ -84,11 +88,21 @@ def webhooks_delete(request: HttpRequest, webhook_id: Id) -> Status:
     "/{webhook_id}/rotate-secret",
     response={200: WebhookWithSecretOut},
     summary="Rotate the signing secret",
-    description="The new secret (shown once) signs from now on; the previous one keeps signing for 24 hours.",
+    description=(
+        "The new secret (shown once) signs from now on; the previous one keeps signing for 24 hours. Send an "
+        "`Idempotency-Key`: a retry that rotated again would drop the secret your receivers still hold."
+    ),
 )
-def webhooks_rotate(request: HttpRequest, webhook_id: Id) -> dict:
-    sub = services.webhook_rotate_secret(actor=request.actor, subscription_id=webhook_id)
-    return webhook_out(sub, with_secret=True)
+def webhooks_rotate(
+    request: HttpRequest,
+    webhook_id: Id,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+) -> Status:
+    def work():
+        sub = services.webhook_rotate_secret(actor=request.actor, subscription_id=webhook_id)
+        return 200, webhook_out(sub, with_secret=True), ("webhook", sub.pk)
+
+    return idempotency.run(request, body={}, work=work, given=idempotency_key)
 
 
 @router.get("/{webhook_id}/deliveries", response=DeliveryPage, summary="The delivery log, newest first")
