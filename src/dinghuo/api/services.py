@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from dinghuo.api.models import ApiKey
 from dinghuo.api.scopes import SCOPES, scopes_for_role
 from dinghuo.core.audit import AuditEvent, audit_write
 from dinghuo.core.errors import REQUIRED, PermissionDenied, ValidationError
+from dinghuo.core.prepared import prepared
 from dinghuo.core.tenancy import Actor, current_tenant_id
 
 KEY_PREFIX = "dh_live_"
@@ -151,16 +152,20 @@ def api_keys_revoke_for_user(*, user: User) -> int:
     return len(keys)
 
 
+@prepared
+def _key_by_hash(secret_hash: str) -> QuerySet:
+    """Every API request's first read (unscoped: the key says which tenant it is for)."""
+    return ApiKey.unscoped.select_related("membership", "membership__user", "membership__tenant").filter(
+        secret_hash=secret_hash
+    )[:1]
+
+
 def api_key_authenticate(*, secret: str, now: dt.datetime | None = None) -> tuple[ApiKey, Actor]:
     """The key a secret belongs to and the Actor it acts as (one query); 401 errors otherwise."""
     secret = (secret or "").strip()
     if not secret.startswith(KEY_PREFIX) or len(secret) > 120:
         raise ApiKeyInvalid()
-    key = (
-        ApiKey.unscoped.select_related("membership", "membership__user", "membership__tenant")
-        .filter(secret_hash=_digest(secret))
-        .first()
-    )
+    key = _key_by_hash.first(secret_hash=_digest(secret))
     if key is None:
         raise ApiKeyInvalid()
     now = now or timezone.now()
