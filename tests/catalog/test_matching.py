@@ -3,9 +3,11 @@ from decimal import Decimal
 import pytest
 
 from dinghuo.catalog.matching import match_need, parse_need
+from dinghuo.catalog.models import Product
+from dinghuo.catalog.search import reindex_products
 from dinghuo.catalog.search_errors import MatchTextEmpty
 from dinghuo.core.tenancy import Actor, tenant_context
-from tests.catalog.factories import build_catalog
+from tests.catalog.factories import build_catalog, make_attribute, make_category, make_product, make_sku
 
 
 @pytest.fixture
@@ -141,3 +143,68 @@ def test_a_code_like_word_that_is_an_attribute_value_is_matched_as_that_value(ca
     # and the exact matches are the sealed stainless bearings
     exact = [r for r in outcome.results if r.grade == "exact"]
     assert exact and all(r.sku.code.startswith("S") and r.sku.code.endswith("-2RS") for r in exact)
+
+
+def test_a_substitute_of_a_mere_near_match_is_ranked_on_its_own_merits(catalog):
+    # given S6205 declared a substitute of 6205 (25×52, bearing steel)
+    # when a dealer needs a 25×62 bearing-steel bearing: 6305 is exact, 6205 near (right bore, right steel)
+    outcome = match(catalog, "内径25 外径62 轴承钢")
+    # then S6205, which stands in for a near match only and meets less than it, is not promoted above it
+    assert graded(outcome)[:4] == [
+        ("6305-2RS", "exact"),
+        ("6205-ZZ", "near"),
+        ("6205-2RS", "near"),
+        ("S6205-2RS", "near"),
+    ]
+    assert outcome.results[3].substitute_for is None
+    assert missed(outcome.results[3]) == {"外径 62 ±2%": "外径 52mm", "材质 轴承钢": "不锈钢"}
+
+
+@pytest.mark.parametrize("need", ["25×52×15", "25x52x15mm", "25*52"])
+def test_bearing_sizes_written_d_times_outer_d_times_width(catalog, need):
+    # when the sizes are written the trade's way, d × D × B
+    outcome = match(catalog, need)
+    # then they are read as 内径, 外径 (and 宽度), and the three 25×52×15 bearings are exact
+    assert [c.name for c in outcome.constraints] == ["内径", "外径", "宽度"][: len(outcome.constraints)]
+    assert len(outcome.constraints) == need.count("×") + need.count("x") + need.count("*") + 1
+    assert {code for code, grade in graded(outcome) if grade == "exact"} == {"6205-ZZ", "6205-2RS", "S6205-2RS"}
+    assert ("6305-2RS", "near") in graded(outcome)
+
+
+def test_a_bolt_written_thread_times_length(catalog):
+    # given bolts with a thread (螺纹规格) and a length (长度, per SKU)
+    with tenant_context(catalog.tenant):
+        fasteners = make_category("FAST", "紧固件")
+        thread = make_attribute("thread", "螺纹规格", "choice", choices=["M6", "M8"], category=fasteners)
+        length = make_attribute("length", "长度", "number", unit="mm", category=fasteners)
+        for size in ("M6", "M8"):
+            bolt = make_product(f"P-HB-{size}", f"外六角螺栓 {size}", fasteners, values={thread: size})
+            for mm in (25, 30):
+                make_sku(bolt, f"HB-{size}X{mm}", f"{size}×{mm}", "0.20", base_unit="个", values={length: mm})
+        reindex_products()
+    for need in ("M8x30 螺栓", "M8×30", "m8*30"):
+        # when a dealer asks for an M8×30 bolt, in any of the ways it is written
+        outcome = match(catalog, need)
+        # then the thread and the length are both constraints, and the M8×30 bolt is the one exact match
+        assert [c.label for c in outcome.constraints][:2] == ["长度 30 ±2%", "螺纹规格 M8"], need
+        assert [code for code, grade in graded(outcome) if grade == "exact"] == ["HB-M8X30"], need
+        assert {"HB-M8X25", "HB-M6X30"} <= {code for code, _grade in graded(outcome)}
+    # and "500×24瓶" is still 24 bottles, not a size
+    assert [c.kind for c in match(catalog, "500×24瓶").constraints] == ["pack"]
+
+
+def test_a_discontinued_model_asked_by_code_offers_its_declared_substitute(catalog):
+    # given 6205 is no longer sold, and S6205 is its declared substitute
+    with tenant_context(catalog.tenant):
+        Product.objects.filter(pk=catalog.products["6205"].pk).update(status=Product.Status.DISCONTINUED)
+    # when a dealer asks for 6205-2RS
+    outcome = match(catalog, "6205-2RS")
+    # then the substitute comes first, saying what it stands in for and that it is not that model
+    first = outcome.results[0]
+    assert (first.sku.code, first.grade, first.substitute_for) == (
+        "S6205-2RS",
+        "substitute",
+        catalog.products["6205"].pk,
+    )
+    assert missed(first) == {"6205-2RS": "S6205-2RS"}
+    assert not {"6205-2RS", "6205-ZZ"} & {r.sku.code for r in outcome.results}

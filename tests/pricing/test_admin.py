@@ -133,3 +133,63 @@ def test_the_admin_validates_promotions_like_the_service(root_client, shop):
     assert response.status_code == 302
     promo = Promotion.unscoped.get(code="F-1")
     assert (promo.tenant_id, promo.rules, promo.total_cap) == (shop.tenant.pk, {"sku": sku.pk, "price": "1.50"}, D(100))
+
+
+def test_the_admin_explains_a_bad_tier_price_or_quantity_and_saves_nothing(root_client, shop):
+    # given a SKU
+    sku = make_sku(shop.tenant)
+    cases = [
+        ({"items-0-price": "-1.00"}, "The price must be zero or more"),
+        ({"items-0-price": "1.005"}, "no more than 2 decimal places"),
+        ({"items-1-min_qty": "0"}, "The quantity must be greater than zero"),
+    ]
+    for over, text in cases:
+        # when a list is added with a negative or fractional-fen price, or a tier from 0
+        data = _list_form(shop.tenant, sku, **over)
+        response = root_client.post(reverse("admin:pricing_pricelist_add"), data, HTTP_ACCEPT_LANGUAGE="en")
+        # then the form comes back saying what is wrong with that cell, and nothing is saved
+        page = response.content.decode()
+        assert response.status_code == 200 and "errornote" in page
+        errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', page, re.S)
+        assert any(text in e for e in errors) and "Constraint" not in page, errors
+    assert not PriceList.unscoped.filter(code="ADM-1").exists()
+    assert not PriceListItem.unscoped.filter(sku=sku).exists()
+
+
+def test_moving_a_lists_window_onto_another_of_the_same_target_is_refused(root_client, shop):
+    # given two list-price lists pricing the same SKU, one ended, one current
+    sku = make_sku(shop.tenant)
+    now = timezone.now()
+    old = make_price_list(
+        shop.tenant,
+        prices={sku: "1.00"},
+        code="L-OLD",
+        valid_from=now - timezone.timedelta(days=30),
+        valid_to=now - timezone.timedelta(days=10),
+    )
+    make_price_list(shop.tenant, prices={sku: "2.00"}, code="L-NOW", valid_from=now - timezone.timedelta(days=1))
+    item = PriceListItem.unscoped.get(price_list=old)
+    # when the ended list's end is moved into the current list's window
+    data = _list_form(
+        shop.tenant,
+        sku,
+        code="L-OLD",
+        valid_from_0=(now - timezone.timedelta(days=30)).date().isoformat(),
+        valid_from_1="00:00:00",
+        valid_to_0=(now + timezone.timedelta(days=10)).date().isoformat(),
+        valid_to_1="00:00:00",
+        **{
+            "items-TOTAL_FORMS": "1",
+            "items-INITIAL_FORMS": "1",
+            "items-0-id": item.pk,
+            "items-0-price_list": old.pk,
+            "items-0-price": "1.00",
+        },
+    )
+    response = root_client.post(
+        reverse("admin:pricing_pricelist_change", args=[old.pk]), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    # then the form names the list it would overlap, and the window is unchanged
+    page = response.content.decode()
+    assert response.status_code == 200 and "L-NOW" in page, page[:3000]
+    assert PriceList.unscoped.get(pk=old.pk).valid_to < now

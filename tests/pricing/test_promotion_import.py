@@ -3,6 +3,7 @@ tenant, every bad row reported by row and column with nothing saved, broken file
 
 import datetime as dt
 import io
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -299,6 +300,38 @@ def test_broken_and_wrong_files_are_refused_with_a_clear_error(shop):
             _import(shop.tenant, shop.world, data)
         assert words in info.value.message and info.value.status == 400
     assert set(_promotions(shop.tenant)) == {"P1"}
+
+
+def _with_member(data: bytes, name: str, payload: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, payload if item.filename == name else src.read(item.filename))
+        if name not in src.namelist():
+            dst.writestr(name, payload)
+    return out.getvalue()
+
+
+def test_hostile_files_are_refused_for_safety_and_nothing_is_saved(shop):
+    # given a good file, and the same file with an external entity, or with a member that inflates to 20 MB
+    make_promotion(shop.tenant, "percent", {"percent": "5"}, code="P1")
+    good = book([row("P2", "满减", threshold=500, off=50)])
+    sheet = zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet1.xml")
+    xxe = sheet.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><worksheet', 1)
+    cases = [
+        _with_member(good, "xl/worksheets/sheet1.xml", xxe),
+        _with_member(good, "xl/media/bomb.xml", b"\0" * (20 * 1024 * 1024)),
+    ]
+    for data in cases:
+        # when it is imported, then it is refused with a clear message and nothing is saved
+        with pytest.raises(xlsx.XlsxHostile) as info:
+            _import(shop.tenant, shop.world, data)
+        assert info.value.status == 400 and info.value.code == "xlsx_refused" and info.value.message
+    assert set(_promotions(shop.tenant)) == {"P1"}
+    # and the same file untouched imports
+    _import(shop.tenant, shop.world, good)
+    assert set(_promotions(shop.tenant)) == {"P1", "P2"}
 
 
 def test_the_template_explains_the_columns_and_reads_back(shop):

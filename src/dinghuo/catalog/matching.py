@@ -11,12 +11,17 @@ number attribute the text names (直径 also means 外径/内径, 容量 also �
 attribute of a compatible unit, else against numbers written in the SKU's name ("500ml×24瓶").
 Words that are choices of an attribute, or values some product has, become value constraints;
 codes become model-code constraints (the SKU or product code starts with it); "24瓶" or "×24"
-a pack size (a unit of that many base units); the remaining words keywords.
+a pack size (a unit of that many base units); the remaining words keywords. Sizes written the
+trade's way are read too: "M8×30" is a thread M8 and a 长度 of 30 mm, "25×52×15" a 内径, 外径
+and 宽度 (each only when the tenant has attributes of those names).
 
 Results come in three grades: exact matches (every constraint met), then the substitutes the
-catalog declares for the exact and near matches (``RelatedProduct`` of kind substitute), then near
-matches (most constraints met, nearest numbers first). Each says which constraints it met and
-which it missed, and what the SKU has instead. A fixed number of queries whatever the catalog size.
+catalog declares for the exact matches, or for a discontinued model the need names by its code
+(``RelatedProduct`` of kind substitute: "6205-2RS" finds S6205-2RS when 6205 is no longer sold),
+then near matches (most constraints met, nearest numbers first). A declared substitute of a mere
+near match is a near match like any other: it is ranked on what it meets itself. Each says which
+constraints it met and which it missed, and what the SKU has instead. A fixed number of queries
+whatever the catalog size.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dinghuo.catalog import selectors
-from dinghuo.catalog.models import Attribute, AttributeValue, RelatedProduct, Sku, SkuUnit
+from dinghuo.catalog.models import Attribute, AttributeValue, Product, RelatedProduct, Sku, SkuUnit
 from dinghuo.catalog.search_errors import MatchTextEmpty
 from dinghuo.catalog.search_index import CJK, TokenMatch, code_hits, compact, jieba_module, normalize, parse_query
 from dinghuo.core.money import quantize
@@ -98,7 +103,7 @@ MEASURE_WORDS = "瓶罐听箱包袋支盒桶件个只套卷片条双提板组粒
 # fmt: off
 STOPWORDS = {
     "的", "了", "和", "与", "及", "或", "要", "需要", "想要", "找", "买", "求", "一个", "一款", "一种",
-    "左右", "大约", "约", "用", "款", "型", "型号", "规格", "我", "请", "有", "吗", "呢", "把",
+    "左右", "大约", "约", "用", "款", "型", "型号", "规格", "我", "请", "有", "吗", "呢", "把", "级",
 }
 # fmt: on
 KIND_LABELS = {
@@ -120,6 +125,12 @@ _PACK = re.compile(
     rf"(?:(?<=[a-z{CJK}])\s*[×x*]\s*(\d+)\s*([{MEASURE_WORDS}])?|(?<![a-z0-9.\-])(\d+)\s*([{MEASURE_WORDS}]))"
 )
 _CODE = re.compile(r"(?<![a-z0-9])[a-z0-9][a-z0-9\-_/.+]*[a-z0-9](?![a-z0-9])")
+# Sizes the trade writes with "×": M8×30 (thread × length), 25×52×15 (内径 × 外径 × 宽度); not 500×24瓶
+_DIMS = re.compile(
+    r"(?<![a-z0-9.\-/])(m\d+(?:\.\d+)?|\d+(?:\.\d+)?)\s*[×x*]\s*(\d+(?:\.\d+)?)(?:\s*[×x*]\s*(\d+(?:\.\d+)?))?"
+    rf"\s*(mm|毫米)?(?![a-z0-9.]|\s*[×x*]|\s*[{MEASURE_WORDS}])"
+)
+DIM_NAMES = ("内径", "外径", "宽度")  # a bearing's d × D × B
 
 
 def unit_of(text: str) -> tuple[str, Decimal]:
@@ -233,6 +244,8 @@ def parse_need(text: str, vocabulary: _Vocabulary) -> list[Constraint]:
         nonlocal work
         work = work[:start] + " " * (end - start) + work[end:]
 
+    for m in list(_DIMS.finditer(work)):
+        _dimensions(m, written, vocabulary, add, blank)
     for m in list(_PACK.finditer(work)):
         count, measure = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         add(
@@ -302,6 +315,39 @@ def parse_need(text: str, vocabulary: _Vocabulary) -> list[Constraint]:
     return constraints
 
 
+def _dimensions(m: re.Match, written: str, vocabulary: _Vocabulary, add: Any, blank: Any) -> None:
+    """M8×30 → 长度 30 (M8 is left for the values); 25×52[×15] → 内径, 外径 [, 宽度]. Only names the
+    tenant's attributes have; otherwise the text is left to the other rules."""
+    first, _second, third, unit = m.groups()
+    if first.startswith("m"):
+        if third is not None or not vocabulary.attributes_named("长度"):
+            return
+        named, blank_from = [("长度", 2)], m.end(1)
+    else:
+        names = DIM_NAMES[: 3 if third is not None else 2]
+        if not all(vocabulary.attributes_named(n) for n in names):
+            return
+        named, blank_from = [(n, i + 1) for i, n in enumerate(names)], m.start()
+    unit_written = written[m.start(4) : m.end(4)] if unit else ""
+    dimension, factor = unit_of(unit) if unit else ("", Decimal(1))
+    for name, group in named:
+        number = m.group(group)
+        target = Decimal(number) * factor
+        add(
+            "number",
+            f"{name}{written[m.start(group) : m.end(group)]}{unit_written}",
+            label=f"{name} {_num(number)}{unit_written} ±2%",
+            value=f"{_num(number)}{unit or ''}",
+            dimension=dimension,
+            target=target,
+            low=target - target * DEFAULT_TOLERANCE,
+            high=target + target * DEFAULT_TOLERANCE,
+            name=name,
+            attribute_ids=vocabulary.attributes_named(name),
+        )
+    blank(blank_from, m.end())
+
+
 def _values(words: list[str], work: str, vocabulary: _Vocabulary, add: Any) -> None:
     """Choices of an attribute written in the need, and words that are some product's value; the rest are keywords."""
     found: dict[str, set[int]] = {}  # normalised value → attributes having it
@@ -367,14 +413,26 @@ def match_need(
         .values_list("pk", "product_id")[:CANDIDATES]
     )
     product_ids = list(dict.fromkeys(p for _s, p in candidates))[:20]
-    substitutes = list(
-        RelatedProduct.objects.filter(kind=RelatedProduct.Kind.SUBSTITUTE, product_id__in=product_ids).values_list(
-            "product_id", "related_id"
-        )
+    # the declared substitutes of the candidates, and of discontinued products the need names by
+    # model code (what a substitute is for): one query
+    relations = Q(product_id__in=product_ids)
+    for c in constraints:
+        if c.kind == "code":
+            named = Q(product__code__istartswith=c.value) | Q(product__skus__code__istartswith=c.value)
+            relations |= named & Q(product__status=Product.Status.DISCONTINUED)
+    rows = (
+        RelatedProduct.objects.filter(relations, kind=RelatedProduct.Kind.SUBSTITUTE)
+        .values_list("product_id", "related_id", "product__status")
+        .distinct()
     )
+    substitutes, retired = [], set()
+    for product_id, related_id, status in rows:
+        substitutes.append((product_id, related_id))
+        if status == Product.Status.DISCONTINUED:
+            retired.add(product_id)
     skus, values = _load(base, [s for s, _p in candidates], [r for _p, r in substitutes], dealer=dealer, at=at)
     checked = {sku.pk: _check(sku, values[sku.pk], constraints, vocabulary) for sku in skus}
-    results = _grade(skus, checked, substitutes)
+    results = _grade(skus, checked, substitutes, retired)
     return MatchOutcome(text=text, constraints=constraints, results=results[:limit])
 
 
@@ -515,7 +573,9 @@ def _check_pack(c: Constraint, sku: Sku, names: str) -> Check:
     return Check(c, met, "" if met else shown)
 
 
-def _grade(skus: list[Sku], checked: dict[int, list[Check]], substitutes: list[tuple[int, int]]) -> list[MatchResult]:
+def _grade(
+    skus: list[Sku], checked: dict[int, list[Check]], substitutes: list[tuple[int, int]], retired: set[int]
+) -> list[MatchResult]:
     results: dict[int, MatchResult] = {}
     for sku in skus:
         checks = checked[sku.pk]
@@ -523,19 +583,19 @@ def _grade(skus: list[Sku], checked: dict[int, list[Check]], substitutes: list[t
         grade = "exact" if len(met) == len(checks) else "near"
         results[sku.pk] = MatchResult(sku, grade, quantize(sku.dealer_price), met, [c for c in checks if not c.met])
     exact_products = {r.sku.product_id for r in results.values() if r.grade == "exact"}
-    # near matches that met more than keywords: a substitute of "some bearing" is not worth promoting
-    near_products = {r.sku.product_id for r in results.values() if any(c.constraint.kind != "keyword" for c in r.met)}
+    # only what stands in for an exact match, or for a discontinued model the need names, is
+    # promoted: a substitute of a near match (the wrong size, say) is ranked on what it meets
+    # itself, never above a near match that meets more
     declared: dict[int, int] = {}
-    for product_id, related_id in sorted(substitutes, key=lambda pr: pr[0] not in exact_products):
-        if product_id in exact_products or product_id in near_products:
+    for product_id, related_id in sorted(substitutes, key=lambda pr: (pr[0] not in exact_products, pr)):
+        if product_id in exact_products or product_id in retired:
             declared.setdefault(related_id, product_id)
     for r in results.values():
         if r.grade != "exact" and r.sku.product_id in declared:
             r.grade, r.substitute_for = "substitute", declared[r.sku.product_id]
 
     def order(r: MatchResult) -> tuple:
-        of_exact = r.substitute_for in exact_products
         grade = {"exact": 0, "substitute": 1, "near": 2}[r.grade]
-        return (grade, not of_exact, -r.score, r.deviation, r.price, r.sku.code)
+        return (grade, -r.score, r.deviation, r.price, r.sku.code)
 
     return sorted((r for r in results.values() if r.grade != "near" or r.met), key=order)

@@ -91,6 +91,26 @@ class PriceListForm(forms.ModelForm):
                 services.check_price_list(self.instance)  # drops a target that does not match the kind
 
 
+class PriceListItemForm(forms.ModelForm):
+    """A tier's quantity and price, refused with the services' words (not a database CHECK's name)."""
+
+    class Meta:
+        model = PriceListItem
+        fields = ("sku", "min_qty", "price")
+
+    def clean_min_qty(self):
+        qty = self.cleaned_data.get("min_qty")
+        if qty is not None and not 0 < qty <= services.MAX_QTY:
+            raise forms.ValidationError(_("The quantity must be greater than zero, with at most 3 decimals."))
+        return qty
+
+    def clean_price(self):
+        price = self.cleaned_data.get("price")
+        if price is not None and not 0 <= price <= services.MAX_PRICE:
+            raise forms.ValidationError(_("The price must be zero or more, in yuan and fen."))
+        return price
+
+
 class PriceItemFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
@@ -124,6 +144,7 @@ class PriceItemFormSet(BaseInlineFormSet):
 
 class PriceListItemInline(admin.TabularInline):
     model = PriceListItem
+    form = PriceListItemForm
     formset = PriceItemFormSet
     fields = ("sku", "min_qty", "price")
     raw_id_fields = ("sku",)
