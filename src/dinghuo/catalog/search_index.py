@@ -9,7 +9,7 @@ form (6205-2rs 6205 2rs 62052rs).
 
 A query matches a product when every query term is a prefix of one of its tokens; a Chinese term
 of three or more characters also matches when all its character pairs are there (口可乐 finds
-可口可乐). On PostgreSQL the tokens are a GIN-indexed ``array_to_tsvector(string_to_array(...))``
+可口可乐). On PostgreSQL the tokens are a GIN-indexed ``dinghuo_search_tokens(search_text)``
 expression on ``search_text``, queried with a prefix tsquery; on SQLite they are mirrored into the
 FTS5 table ``catalog_product_fts`` (rowid = product id), which ``reindex_products`` keeps in sync —
 no triggers: every bulk write of the catalog calls it. Exact SKU codes and barcodes, and codes with
@@ -232,7 +232,7 @@ class TokenMatch(Func):
             return "1 = 0", []
         sql, params = compiler.compile(self.source_expressions[0])
         tenant_sql, tenant_params = self._tenant()
-        tokens = "array_to_tsvector(string_to_array(p.search_text, ' '))"  # the GIN index's expression
+        tokens = "dinghuo_search_tokens(p.search_text)"  # the GIN index's expression (catalog migration 0003)
         return (
             f"{sql} = ANY(ARRAY(SELECT p.id FROM catalog_product p WHERE {tokens} @@ (%s)::tsquery"
             f"{tenant_sql.format('p.tenant_id')}))",
