@@ -236,3 +236,33 @@ def test_placement_issues_a_fixed_number_of_queries_whatever_the_line_count(worl
     assert counts[0] == counts[1], counts
     bound = 14 if connection.vendor == "postgresql" else 24  # + BEGIN and COMMIT in production
     assert counts[1] <= bound, counts
+
+
+def test_gift_lines_are_free_but_reserve_stock_like_any_line(shop):
+    from dinghuo.inventory.services import stock_adjust
+    from dinghuo.pricing.models import Promotion
+    from tests.pricing.factories import make_promotion
+
+    # given "buy a case of cola, get 2 bottles of water free", and water stock in 广州 only
+    make_promotion(
+        shop.tenant, Promotion.Kind.GIFT, {"buy_qty": "24", "gift_sku": shop.skus["WATER"].pk, "gift_qty": "2"}
+    )
+    # when the dealer orders 2 cases of cola
+    order = place(shop, [shop.item("COLA", 2, "箱")]).order
+    with tenant_context(shop.tenant):
+        gift = order.lines.get(is_gift=True)
+        # then the gift line is free, and its base units are reserved like any other line's
+        assert (gift.sku_code, gift.unit_price, gift.amount) == ("WATER", D(0), D(0)) and gift.qty_base > 0
+        assert stock(shop, "WATER", "gz").reserved + stock(shop, "WATER", "hz").reserved == gift.qty_base
+        assert sum(a.qty_base for a in gift.allocations.all()) == gift.qty_base
+    # and when no gift stock is left anywhere, the order is blocked naming the short line, and nothing is written
+    with tenant_context(shop.tenant):
+        for row in Stock.objects.filter(sku=shop.skus["WATER"]):
+            stock_adjust(actor=shop.staff(), stock=row, set_to=row.reserved, reason="盘点")
+        orders_before = Order.objects.count()
+    with pytest.raises(OrderBlocked) as blocked:
+        place(shop, [shop.item("COLA", 1, "箱")])
+    short = [c for c in blocked.value.detail["checks"] if c["rule"] == "stock"]
+    assert short[0]["outcome"] == "block" and short[0]["lines"] == [2]  # the gift is the order's second line
+    with tenant_context(shop.tenant):
+        assert Order.objects.count() == orders_before
