@@ -107,6 +107,19 @@ def invariants(env: dict) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def pricing(data_dir: Path, small: bool) -> dict:
+    """bench/pricing.py on its own database: 50-line carts priced per second, 1 and 4 threads."""
+    env = env_for(fresh_db("dinghuo_bench_pricing"), data_dir)
+    sh([PY, "-m", "dinghuo.cli", "setup"], env=env)
+    carts = "200" if small else "1000"
+    out = sh([PY, str(ROOT / "bench" / "pricing.py"), "--carts", carts, "--threads", "1,4"], env=env, check=False)
+    runs = {}
+    for m in re.finditer(r"threads=\s*(\d+)\s+([\d.]+) carts/s.*?p95\s+([\d.]+) ms.*?python cpu\s+([\d.]+) ms/cart", out):
+        runs[m.group(1)] = {"carts_per_s": float(m.group(2)), "p95_ms": float(m.group(3)), "cpu_ms": float(m.group(4))}
+    psql("postgres", 'DROP DATABASE IF EXISTS "dinghuo_bench_pricing" WITH (FORCE)')
+    return runs or {"skipped": out[-300:]}
+
+
 def excel_import(env: dict, info: dict, lines: int = 10_000) -> dict:
     code = f"""
 import io, json, resource, time, random
@@ -224,6 +237,11 @@ def table(results: dict) -> str:
         (f"  every dealer × month × category cell ({r['report']['cells']:,}) read at once",
          f"{r['report']['report_s'] * 1000:.0f} ms (raw scan of the lines {r['report']['raw_scan_s']:.2f} s)", ""),
     ]  # fmt: skip
+    p = r.get("pricing", {})
+    if "4" in p:
+        rows.append(("50-line carts priced (price_cart, 1 / 4 threads)",
+                     f"{p['1']['carts_per_s']:.0f} / {p['4']['carts_per_s']:.0f} carts/s, "
+                     f"{p['4']['cpu_ms']:.1f} ms Python CPU per cart", "(reported)"))  # fmt: skip
     out = ["| figure | measured | target |", "|---|---|---|"]
     out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     return "\n".join(out)
@@ -279,6 +297,8 @@ def main() -> None:
     print(f"import: {results['import']}", flush=True)
     results["report"] = report(env, "dinghuo_bench")
     print(f"report: {results['report']}", flush=True)
+    results["pricing"] = pricing(data_dir, args.small)
+    print(f"pricing: {results['pricing']}", flush=True)
     results["total_s"] = time.perf_counter() - t0
     text = table(results)
     print(text)
