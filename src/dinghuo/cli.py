@@ -14,22 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-
-
-def _die_with_parent_fn():
-    """For a child process's ``preexec_fn``: have it sent SIGTERM when its parent dies, even by
-    SIGKILL (Linux), so that a killed `dinghuo worker` does not leave its dispatcher running to be
-    doubled on restart. Prepared in the parent: nothing is imported between fork and exec."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-    import signal
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    term = int(signal.SIGTERM)
-    return lambda: prctl(1, term)  # PR_SET_PDEATHSIG
+from pathlib import Path
 
 
 def _django_setup() -> None:
@@ -73,6 +59,10 @@ def serve(argv: list[str]) -> None:
     _django_setup()
     _check_database()
     from django.conf import settings
+
+    if settings.PRODUCTION and not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        # Production pages name their static files through the collected manifest.
+        _fail("static files are not collected; run `dinghuo setup` first")
 
     env = dict(os.environ)
     env["DINGHUO_DB_POOL"] = env.pop("DINGHUO_SERVE_DB_POOL", "1")
@@ -155,41 +145,16 @@ def main(argv: list[str] | None = None) -> None:
             serve(argv[1:])
             return
         if argv[0] == "worker":
-            # One command, two processes: the task worker (imports, reports …) in this process and the
-            # outbox dispatcher (`dinghuo dispatch`: webhooks) beside it, restarted if it dies.
-            import threading
-
-            stopping = threading.Event()
-            die_with_parent = _die_with_parent_fn()
-
-            def supervise() -> None:
-                while not stopping.is_set():
-                    child = subprocess.Popen(
-                        [sys.executable, "-m", "dinghuo.cli", "dispatch"], preexec_fn=die_with_parent
-                    )
-                    supervise.child = child
-                    while child.poll() is None and not stopping.wait(1):
-                        pass
-                    if not stopping.is_set():
-                        print(f"dinghuo: the dispatcher exited ({child.returncode}); restarting", file=sys.stderr)
-                        stopping.wait(5)
-
-            supervisor = threading.Thread(target=supervise, name="dispatcher", daemon=True)
-            supervisor.start()
+            # The task worker runs every queue: imports, reports and the webhook delivery rounds
+            # (notify/tasks.py). Beside it, a thread of this process is the webhooks' safety net: it
+            # enqueues a round whenever something is due and none is queued (notify/dispatch.py).
             _django_setup()
             from django.core.management import execute_from_command_line
 
-            try:
-                execute_from_command_line(["dinghuo", "db_worker", "--queue-name", "*", *argv[1:]])
-            finally:
-                stopping.set()
-                child = getattr(supervise, "child", None)
-                if child is not None and child.poll() is None:
-                    child.terminate()
-                    try:
-                        child.wait(timeout=20)
-                    except subprocess.TimeoutExpired:
-                        child.kill()
+            from dinghuo.notify.dispatch import start_safety_net
+
+            start_safety_net()
+            execute_from_command_line(["dinghuo", "db_worker", "--queue-name", "*", *argv[1:]])
             return
         if argv[0] == "setup":
             _django_setup()
@@ -207,11 +172,26 @@ def main(argv: list[str] | None = None) -> None:
     except ImproperlyConfigured as exc:
         _fail(str(exc))
     except Exception as exc:
-        from django.db import OperationalError
+        from django.db import DatabaseError, OperationalError
 
+        if isinstance(exc, DatabaseError) and argv[0] not in {"migrate", "setup"} and _not_migrated():
+            # "no such table" (SQLite) or "relation … does not exist" (PostgreSQL) on a fresh database
+            _fail("the database is not migrated; run `dinghuo migrate` first")
         if isinstance(exc, OperationalError):
             _fail(f"database error: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}")
         raise
+
+
+def _not_migrated() -> bool:
+    try:
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        connection.close()  # the failed statement may have left the connection unusable
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    except Exception:
+        return False
 
 
 if __name__ == "__main__":

@@ -93,3 +93,17 @@ def test_verify_command_fails_loudly_on_a_broken_chain(tenant, capsys):
     with pytest.raises(CommandError):
         call_command("audit", "verify")
     assert "BROKEN" in capsys.readouterr().out
+
+
+def test_verify_command_names_a_row_edited_with_raw_sql(tenant, capsys):
+    # given a row whose reason is rewritten behind the application's back
+    victim = AuditEntry.unscoped.filter(tenant=tenant, stream=1).order_by("seq")[4]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {AuditEntry._meta.db_table} SET reason = %s WHERE id = %s", ["edited", victim.pk])
+    # when `dinghuo audit verify` runs
+    with pytest.raises(CommandError):
+        call_command("audit", "verify", "--tenant", tenant.code)
+    # then it names the tenant, the chain, the position and the row
+    out = capsys.readouterr().out
+    assert f"BROKEN  {tenant.code}: tenant {tenant.pk} chain 1 position {victim.seq} (audit entry #{victim.pk})" in out
+    assert "contents edited" in out

@@ -49,3 +49,17 @@ def test_sigterm_stops_the_server_and_its_workers(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_production_serve_refuses_to_start_without_collected_static_files(tmp_path):
+    # given a migrated database but no `dinghuo setup` (so no static manifest)
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL", "DINGHUO_ENV"}}
+    env["DINGHUO_DATA_DIR"] = str(tmp_path)
+    subprocess.run([*CLI, "migrate", "-v0"], env=env, check=True, capture_output=True, timeout=300)
+    # when production is served
+    env.update(DINGHUO_ENV="production", SECRET_KEY="s" * 50)
+    out = subprocess.run([*CLI, "serve", "--port", str(_free_port())], env=env, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    # then it says what to run instead of serving a 500 on every page
+    assert out.returncode == 2
+    assert out.stderr.strip() == "dinghuo: static files are not collected; run `dinghuo setup` first"

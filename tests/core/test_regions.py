@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from dinghuo.core import regions
 
@@ -30,6 +31,26 @@ def test_unparseable_addresses_say_why(text):
         regions.parse_address(text)
     assert info.value.code == "address_invalid"
     assert "address" in info.value.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("广东省杭州市西湖区文三路90号", "“杭州市” is not in 广东省"),
+        ("北京市南山区科苑路1号", "“南山区” is not in 北京市"),
+        ("深圳市朝阳区建国路1号", "“朝阳区” is not in 广东省深圳市"),
+        ("朝阳区建国路88号", "“朝阳区” is in more than one province"),
+    ],
+)
+def test_contradictory_or_ambiguous_addresses_are_refused_not_guessed(text, says):
+    # given an address whose parts contradict each other, or a district name found in several provinces
+    # when it is parsed
+    with translation.override("en"), pytest.raises(regions.AddressError) as info:
+        regions.parse_address(text)
+    # then it is refused with a message naming the place, instead of being filed under a wrong region
+    with translation.override("en"):
+        assert says in info.value.message
+    assert info.value.detail == {"address": text}
 
 
 def test_codes_names_and_distances():

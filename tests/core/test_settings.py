@@ -124,3 +124,40 @@ def test_cli_reports_an_invalid_database_url_plainly(tmp_path):
     )
     assert out.returncode == 2
     assert "DATABASE_URL" in out.stderr and "Traceback" not in out.stderr
+
+
+RESPONSES = (
+    "import django, json; django.setup(); from django.test import Client; c = Client(); "
+    "s = c.get('/healthz', secure=True); p = c.get('/healthz'); r = c.get('/accounts/login/'); "
+    "print(json.dumps({'status': s.status_code, 'hsts': s.get('Strict-Transport-Security', ''), "
+    "'csp': s.get('Content-Security-Policy', ''), 'nosniff': s.get('X-Content-Type-Options', ''), "
+    "'plain_health': p.status_code, 'redirect': [r.status_code, r.get('Location', '')]}))"
+)
+
+
+def test_production_responses_carry_hsts_and_csp_and_redirect_to_https(tmp_path):
+    import json
+
+    # given a production process
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"PYTEST_VERSION", "DATABASE_URL", "SECRET_KEY", "DINGHUO_ENV"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="dinghuo.config.settings",
+        DINGHUO_DATA_DIR=str(tmp_path),
+        DINGHUO_ENV="production",
+        SECRET_KEY="k" * 50,
+        ALLOWED_HOSTS="testserver",
+    )
+    # when it answers requests over HTTPS and over plain HTTP
+    out = subprocess.run([sys.executable, "-c", RESPONSES], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    # then HTTPS answers carry HSTS, a content security policy and nosniff
+    assert data["status"] == 200
+    assert "max-age=31536000" in data["hsts"] and "includeSubDomains" in data["hsts"]
+    assert "default-src 'self'" in data["csp"] and "script-src 'self'" in data["csp"]
+    assert data["nosniff"] == "nosniff"
+    # and pages asked for over HTTP are sent to HTTPS, except the load balancer's health check
+    assert data["redirect"] == [301, "https://testserver/accounts/login/"]
+    assert data["plain_health"] == 200

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from dinghuo.accounts.roles import Role
 from dinghuo.core import regions
@@ -114,3 +115,28 @@ def test_a_dealer_user_can_add_its_own_address_but_not_another_dealers(world):
             address_create(
                 actor=mine, dealer=world.other_dealer, receiver="王五", phone="1", text="深圳市南山区科苑路1号"
             )
+
+
+def test_an_address_without_a_street_names_what_is_missing(world):
+    # given an address that stops at the district
+    with tenant_context(world.tenant), translation.override("en"):
+        before = Address.objects.count()
+        # when it is added
+        with pytest.raises(regions.AddressError) as info:
+            address_create(
+                actor=world.actor(Role.ADMIN),
+                dealer=world.dealer,
+                receiver="李四",
+                phone="1",
+                text="广东省深圳市南山区",
+            )
+        # then the message says the street is missing (not "some fields are not valid") and nothing is saved
+        assert "street address is missing" in info.value.message
+        assert info.value.detail == {"address": "广东省深圳市南山区"}
+        assert Address.objects.count() == before
+
+
+def test_a_refused_parent_says_why_in_the_users_language(world):
+    with tenant_context(world.tenant), translation.override("zh-hans"), pytest.raises(ParentInvalid) as info:
+        dealer_update(actor=world.actor(Role.ADMIN), dealer=world.dealer, parent=world.other_dealer)
+    assert info.value.message == "上级经销商无效：该经销商将成为自己的上级"

@@ -1,4 +1,8 @@
+import ipaddress
+
 from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -7,17 +11,28 @@ from dinghuo.accounts.errors import LoginThrottled
 
 
 def client_ip(request) -> str | None:
+    """The client's address, for sign-in throttling.
+
+    Behind a reverse proxy every request comes from the proxy, so one guesser would lock everyone
+    out; ``DINGHUO_CLIENT_IP_HEADER`` names the header the proxy sets (its right-most address, the
+    one the proxy itself added, is used, so a client cannot forge it).
+    """
+    header = settings.CLIENT_IP_HEADER
+    if header:
+        forwarded = (request.headers.get(header) or "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
 
 
-class LoginForm(AuthenticationForm):
-    """Django's sign-in form, throttled per username and per client address."""
+class ThrottledLogin:
+    """Refuses to check a password once a username or an address has failed too often.
 
-    username = forms.CharField(
-        label=_("Username"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
+    Mixed into every sign-in form: ours and the admin's, so that /admin/login/ is no side door for
+    guessing passwords.
+    """
 
     def clean(self):
         username = (self.data.get("username") or "").strip()
@@ -31,3 +46,17 @@ class LoginForm(AuthenticationForm):
         except forms.ValidationError:
             services.login_record_failure(username=username, ip=ip)
             raise
+
+
+class LoginForm(ThrottledLogin, AuthenticationForm):
+    """Django's sign-in form, throttled per username and per client address."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """The admin's sign-in form (staff flag required), throttled like ours."""

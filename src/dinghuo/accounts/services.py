@@ -8,6 +8,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dinghuo.accounts.errors import CannotDisableSelf, LastOwner, LoginThrottled, RoleInvalid, UsernameTaken
 from dinghuo.accounts.models import LoginAttempt, Membership, User, UserSession
@@ -23,6 +24,12 @@ def _new_user(*, username: str, password: str | None, display_name: str, email: 
     username = (username or "").strip()
     if not username:
         raise ValidationError(detail={"username": REQUIRED})
+    try:
+        User.username_validator(username)
+    except DjangoValidationError as exc:
+        raise ValidationError(detail={"username": [str(m) for m in exc.messages]})
+    if len(username) > User._meta.get_field("username").max_length:
+        raise ValidationError(detail={"username": _("Use at most 150 characters.")})
     if User.objects.filter(username__iexact=username).exists():
         raise UsernameTaken(username=username, detail={"username": username})
     user = User(username=username, display_name=display_name.strip(), email=email.strip(), phone=phone.strip())
@@ -126,7 +133,7 @@ def _keep_an_owner(leaving: Membership) -> None:
 
 def end_sessions(user: User) -> int:
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
-    deleted, _ = Session.objects.filter(session_key__in=keys).delete()
+    deleted, _by_model = Session.objects.filter(session_key__in=keys).delete()
     UserSession.objects.filter(user=user).delete()
     return deleted
 

@@ -173,7 +173,7 @@ if DINGHUO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "dinghuo.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -184,6 +184,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Failed logins per username and per client address within the window before refusing.
 LOGIN_THROTTLE_LIMIT = env_int("DINGHUO_LOGIN_THROTTLE_LIMIT", 5)
 LOGIN_THROTTLE_WINDOW = env_int("DINGHUO_LOGIN_THROTTLE_WINDOW", 900)
+# Behind a reverse proxy: the header it puts the client's address in (e.g. X-Forwarded-For, X-Real-IP).
+CLIENT_IP_HEADER = env("DINGHUO_CLIENT_IP_HEADER")
 SESSION_COOKIE_AGE = env_int("DINGHUO_SESSION_AGE", 14 * 24 * 3600)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -268,6 +270,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DINGHUO_SSL_REDIRECT", True)
+    # A load balancer's health check speaks plain HTTP to the app server.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("DINGHUO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.forms.models import model_to_dict
 
+from dinghuo.accounts.forms import AdminLoginForm
 from dinghuo.core.audit import AuditEvent, audit_write, jsonable
 from dinghuo.core.tenancy import Actor, tenant_context
 
@@ -14,6 +15,7 @@ def superuser_only(request) -> bool:
 
 
 admin.site.has_permission = superuser_only
+admin.site.login_form = AdminLoginForm  # failed sign-ins throttled as on /accounts/login/
 
 
 class TenantAdmin(admin.ModelAdmin):

@@ -204,6 +204,31 @@ def _index() -> tuple[list[tuple[str, Region]], dict[str, list[tuple[str, Region
     return provs, below
 
 
+@cache
+def _full_names() -> dict[str, list[tuple[str, Region]]]:
+    """Full names (three characters or more) of every city and district, by first character."""
+    out: dict[str, list[tuple[str, Region]]] = {}
+    for r in _data().values():
+        if r.level != PROVINCE and len(r.name) >= 3 and r.name != _data()[r.province_code].name:
+            out.setdefault(r.name[0], []).append((r.name, r))
+    return out
+
+
+def _stray_place(rest: str, inside: Region) -> str | None:
+    """The full name of a city or district that ``rest`` starts with, when none of that name is inside."""
+    if not rest:
+        return None
+    matches: dict[str, list[Region]] = {}
+    for name, region in _full_names().get(rest[0], []):
+        if rest.startswith(name):
+            matches.setdefault(name, []).append(region)
+    for name, places in sorted(matches.items(), key=lambda t: -len(t[0])):
+        if not any(inside.contains(r) for r in places):
+            return name
+        return None
+    return None
+
+
 def parse_address(text: str) -> ParsedAddress:
     """Split a free-text Chinese address into province, city, district and the rest.
 
@@ -223,17 +248,22 @@ def parse_address(text: str) -> ParsedAddress:
             break
     if province is None:
         # No province written: find a city/district whose name the address starts with.
-        hits = {
-            region.code: (name, region)
-            for items in below.values()
-            for name, region in items
-            if len(name) >= 2 and rest.startswith(name)
-        }
+        hits: dict[str, tuple[str, Region]] = {}
+        for items in below.values():
+            for name, region in items:  # longest name first: a region is known by its longest match
+                if len(name) >= 2 and rest.startswith(name):
+                    hits.setdefault(region.code, (name, region))
         best = sorted(hits.values(), key=lambda t: (-len(t[0]), t[1].level))
-        if best and (len(best) == 1 or len(best[0][0]) > len(best[1][0]) or best[0][1].level < best[1][1].level):
-            province = _data()[best[0][1].province_code]
-        else:
+        if not best:
             raise AddressError(reason=_("no province or city found at its start"), detail={"address": text})
+        # The longest match wins, a city before a district; equals in different provinces are ambiguous.
+        top = [r for name, r in best if len(name) == len(best[0][0]) and r.level == best[0][1].level]
+        if len({r.province_code for r in top}) > 1:
+            raise AddressError(
+                reason=_("“%(name)s” is in more than one province; write the province first") % {"name": best[0][0]},
+                detail={"address": text},
+            )
+        province = _data()[top[0].province_code]
     city: Region | None = None
     district: Region | None = None
     for _round in range(2):
@@ -248,6 +278,15 @@ def parse_address(text: str) -> ParsedAddress:
                 break
         else:
             break
+    if district is None:
+        # "广东省杭州市…", "北京市南山区…": a place written after the region but not inside it.
+        inside = city or province
+        stray = _stray_place(rest, inside)
+        if stray:
+            raise AddressError(
+                reason=_("“%(name)s” is not in %(region)s") % {"name": stray, "region": display_name(inside.code)},
+                detail={"address": text},
+            )
     if district is not None and city is None:
         city = _city_of(district) or district  # county-level cities under a province (仙桃) stand as cities
     if (

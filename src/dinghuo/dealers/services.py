@@ -55,16 +55,16 @@ def _check_parent(dealer: Dealer, parent: Dealer | None) -> None:
     if parent is None:
         return
     if parent.tenant_id != (dealer.tenant_id or current_tenant_id()):
-        raise ParentInvalid(reason="tenant", detail={"parent": parent.pk})
+        raise ParentInvalid(reason=_("it belongs to another tenant"), detail={"parent": parent.pk})
     node: Dealer | None = parent
     depth = 0
     while node is not None:
         if dealer.pk and node.pk == dealer.pk:
-            raise ParentInvalid(reason="cycle", detail={"parent": parent.pk})
+            raise ParentInvalid(reason=_("the dealer would be above itself"), detail={"parent": parent.pk})
         node = node.parent
         depth += 1
         if depth > 10:
-            raise ParentInvalid(reason="too deep", detail={"parent": parent.pk})
+            raise ParentInvalid(reason=_("the network would be more than 10 levels deep"), detail={"parent": parent.pk})
 
 
 def dealer_tier_create(*, actor: Actor, code: str, name: str, rank: int = 0) -> DealerTier:
@@ -222,6 +222,8 @@ def address_create(
         city_code = parsed.city.code if parsed.city else ""
         district_code = parsed.district.code if parsed.district else ""
         detail = detail or parsed.detail
+        if not detail.strip():
+            raise regions.AddressError(reason=_("the street address is missing"), detail={"address": text})
     _check_region(province_code, "province_code")
     for code, field in ((city_code, "city_code"), (district_code, "district_code")):
         if code:

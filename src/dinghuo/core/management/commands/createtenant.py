@@ -1,6 +1,7 @@
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from dinghuo.accounts.roles import Role
 from dinghuo.accounts.services import staff_create
@@ -24,6 +25,8 @@ class Command(BaseCommand):
 
         if not password:
             password = getpass.getpass(f"Password for {owner}: ")
+        if not password:
+            raise CommandError(_("The owner needs a password (--password, or type one when asked)."))
         try:
             with transaction.atomic():
                 tenant = tenant_create(code=code, name=name)
@@ -36,6 +39,17 @@ class Command(BaseCommand):
                         email=email,
                     )
         except DomainError as exc:
-            detail = f" ({exc.detail})" if exc.detail else ""
-            raise CommandError(f"{exc.message}{detail}")
+            # A generic "some fields are not valid" needs its fields; specific errors name theirs.
+            raise CommandError(exc.message + (_describe(exc.detail) if exc.code == "invalid" else ""))
         self.stdout.write(self.style.SUCCESS(f"Created tenant {tenant.code} “{tenant.name}” with owner {owner}."))
+
+
+def _describe(detail) -> str:
+    """``{"password": ["too short", "too common"]}`` → `` password: too short; too common``."""
+    if not isinstance(detail, dict) or not detail:
+        return ""
+    parts = []
+    for field, value in detail.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        parts.append(f"{field}: {'; '.join(str(v) for v in values)}")
+    return " " + " / ".join(parts)
