@@ -17,6 +17,19 @@
       form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) { b.disabled = true; });
     }, 0);
   });
+  // Filters that apply as soon as they change: <select data-autosubmit> (instead of an inline onchange).
+  document.addEventListener("change", function (ev) {
+    const el = ev.target.closest("[data-autosubmit]");
+    if (el && el.form) el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
+  });
+  // "Back" links: <a data-back href="fallback"> go back in history when there is one.
+  document.addEventListener("click", function (ev) {
+    const el = ev.target.closest("a[data-back]");
+    if (el && window.history.length > 1) {
+      ev.preventDefault();
+      window.history.back();
+    }
+  });
   // htmx: show server errors in the flash area instead of swallowing them.
   document.body.addEventListener("htmx:responseError", function (ev) {
     const flash = document.getElementById("flash");
