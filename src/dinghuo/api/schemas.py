@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import BeforeValidator, ConfigDict, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema, model_validator
 
 from dinghuo.pricing.engine import MAX_LINES
 
@@ -46,8 +46,10 @@ Dec = Annotated[Decimal, WithJsonSchema({"type": "string", "examples": ["12.50"]
 Id = Annotated[int, Field(gt=0, lt=2**63)]
 
 
-class In(Schema):
-    """Every request body: unknown fields are an error."""
+class In(BaseModel):
+    """Every request body: unknown fields are an error. A plain pydantic model, not ninja's Schema:
+    a body is JSON, never an ORM object, so it needs none of Schema's attribute-reading wrapper, which
+    cost a 10-line order about a millisecond of validation."""
 
     model_config = ConfigDict(extra="forbid")
 
