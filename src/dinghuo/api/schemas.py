@@ -95,20 +95,25 @@ class OrderIn(In):
     from_parent: bool = Field(False, description="Buy from the parent dealer's warehouses instead of the brand")
 
 
-class DealerRef(Schema):
+class Out(BaseModel):
+    """A response the endpoint builds as a dict (api/endpoints/render.py): validated as plain pydantic,
+    without ninja Schema's attribute-reading wrapper around every nested object (the hot order path)."""
+
+
+class DealerRef(Out):
     id: int
     code: str
     name: str
 
 
-class ShipToOut(Schema):
+class ShipToOut(Out):
     name: str
     phone: str
     region_code: str
     address: str
 
 
-class OrderLineOut(Schema):
+class OrderLineOut(Out):
     id: int
     line_no: int
     sku_id: int
@@ -131,7 +136,7 @@ class OrderLineOut(Schema):
     explanation: dict
 
 
-class OrderEventOut(Schema):
+class OrderEventOut(Out):
     kind: str
     from_status: str
     to_status: str
@@ -140,7 +145,7 @@ class OrderEventOut(Schema):
     at: dt.datetime
 
 
-class OrderSummaryOut(Schema):
+class OrderSummaryOut(Out):
     id: int
     number: str
     dealer: DealerRef
@@ -171,7 +176,7 @@ class OrderOut(OrderSummaryOut):
     shipment_ids: list[int]
 
 
-class OrderPage(Schema):
+class OrderPage(Out):
     items: list[OrderSummaryOut]
     next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last")
 
