@@ -25,7 +25,7 @@ class Receiver:
                     receiver.hold.clear()
                     receiver.holding.set()
                     receiver.released.wait(30)
-                    self.connection.close()  # the dispatcher is gone by now; answer nothing
+                    self.connection.close()  # the worker is gone by now; answer nothing
                     return
                 doc = json.loads(body)
                 with receiver._lock:

@@ -179,3 +179,21 @@ def test_schema_names_are_unique_across_routers():
             continue
         where = f"{model.__module__}.{model.__qualname__}"
         assert seen.setdefault(model.__name__, where) == where, f"{where} and {seen[model.__name__]}"
+
+
+def test_an_unexpected_error_answers_in_the_error_body_in_the_request_language(db):
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from dinghuo.core.views import server_error
+
+    request = RequestFactory().get("/api/v1/orders")
+    messages = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            response = server_error(request)
+        assert response.status_code == 500
+        body = json.loads(response.content)
+        assert (body["code"], body["detail"]) == ("server_error", {})
+        messages[language] = body["message"]
+    assert messages == {"zh-hans": "服务器内部错误。", "en": "Internal error."}

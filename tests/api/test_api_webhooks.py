@@ -1,3 +1,5 @@
+import pytest
+
 from dinghuo.accounts.roles import Role
 from dinghuo.core.tenancy import tenant_context
 from dinghuo.notify.dispatch import fan_out
@@ -105,3 +107,32 @@ def test_every_topic_the_code_writes_to_the_outbox_can_be_subscribed_to(api, key
     assert offered == set(EVENT_TYPES)
     made = api.post("/webhooks", {**HOOK, "events": sorted(written)}, key=keys["owner"])
     assert made.status_code == 201 and made.json()["events"] == sorted(written)
+
+
+def test_every_row_lock_of_webhooks_and_the_api_is_taken_in_a_locks_module():
+    from pathlib import Path
+
+    import dinghuo
+
+    root = Path(dinghuo.__file__).parent
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("notify", "api")
+        for path in (root / app).rglob("*.py")
+        if path.name != "locks.py" and "select_for_update" in path.read_text()
+    ]
+    assert offenders == []
+
+
+def test_a_subscription_is_locked_only_within_its_tenant(world, world_b):
+    from dinghuo.notify.errors import WebhookNotFound
+    from dinghuo.notify.locks import lock_subscription
+    from dinghuo.notify.services import webhook_create
+
+    with tenant_context(world_b.tenant):
+        other = webhook_create(actor=world_b.actor(Role.OWNER), url=HOOK["url"], events=["*"])
+    with tenant_context(world.tenant):
+        mine = webhook_create(actor=world.actor(Role.OWNER), url=HOOK["url"], events=["*"])
+        assert lock_subscription(subscription_id=mine.pk) == mine
+        with pytest.raises(WebhookNotFound):
+            lock_subscription(subscription_id=other.pk)

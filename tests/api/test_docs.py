@@ -1,6 +1,7 @@
 """The integration guides' code works: the verification snippet of docs/webhooks.md, and the example
 scripts of docs/examples run against a live server."""
 
+import json
 import os
 import re
 import socket
@@ -116,7 +117,7 @@ def test_the_webhook_receiver_example_subscribes_and_verifies_real_deliveries(li
         lines = [receiver.stdout.readline(), receiver.stdout.readline()]
         assert "subscribed as webhook" in lines[0] and "listening on" in lines[1], lines
         secret = lines[0].rsplit(" ", 1)[1].strip()
-        # when a forged delivery arrives, then an order is placed and the dispatcher delivers its events
+        # when a forged delivery arrives, then an order is placed and its delivery round sends its events
         forged = b'{"id":"evt_1","type":"order.created"}'
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/hooks", data=forged, method="POST",
@@ -162,3 +163,45 @@ def test_the_api_docs_are_served_by_the_product_without_a_cdn(client, db):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["components"]["schemas"]["Error"]["required"] == ["code", "message", "detail"]
     assert "429" in schema["paths"]["/api/v1/orders"]["post"]["responses"]
+
+
+def test_the_schema_documents_503_overloaded_with_retry_after(client, db):
+    # given the API answers 503 overloaded (+ Retry-After) when the connection pool is exhausted
+    from django.test import RequestFactory
+
+    from dinghuo.core.middleware import overloaded_response
+
+    busy = overloaded_response(RequestFactory().get("/api/v1/orders"))
+    assert busy.status_code == 503 and busy["Retry-After"] and json.loads(busy.content)["code"] == "overloaded"
+    # then every operation documents that answer, with its header, as it does 429
+    schema = client.get("/api/v1/openapi.json").json()
+    for path_item in schema["paths"].values():
+        for operation in path_item.values():
+            documented = operation["responses"]["503"]
+            assert documented["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+            assert documented["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_readme_lists_every_setting_the_api_and_webhook_guides_name():
+    # given the settings the guides name (a "…_CAP" shorthand spells out its prefix in the README)
+    readme = (DOCS.parent / "README.md").read_text()
+    table = readme[readme.index("## Settings") :].split("\n## ", 1)[0]
+    in_readme = set(re.findall(r"`(DINGHUO_[A-Z0-9_]+)`", table))
+    named = set()
+    for guide in ("api.md", "webhooks.md"):
+        named |= set(re.findall(r"\b(DINGHUO_[A-Z0-9_]+[A-Z0-9])\b", (DOCS / guide).read_text()))
+    # then the README's settings table has a row for each
+    assert named - {"DINGHUO_URL", "DINGHUO_KEY"} <= in_readme, sorted(named - in_readme)
+    assert {"DINGHUO_API_RATE_LIMIT", "DINGHUO_IDEMPOTENCY_TTL_HOURS", "DINGHUO_WEBHOOKS_BACKOFF_CAP"} <= in_readme
+
+
+def test_the_catalog_api_says_what_it_accepts_and_accepts_api_keys(api, world, shop):
+    import dinghuo.catalog.api
+
+    doc = dinghuo.catalog.api.__doc__
+    assert "for now" not in doc and "API key" in doc and "``catalog`` scope" in doc
+    # a key with the catalog scope reads it; one without is refused
+    reader = make_key(world.dealer_users[Role.BUYER], ["catalog"])
+    other = make_key(world.dealer_users[Role.BUYER], ["orders.place"])
+    assert api.get("/catalog/search?q=COLA", key=reader).status_code == 200
+    assert api.get("/catalog/search?q=COLA", key=other).status_code == 403

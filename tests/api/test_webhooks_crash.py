@@ -1,8 +1,10 @@
 """`dinghuo worker` killed in the middle of a delivery loses no event (PostgreSQL: real processes).
 
-The worker is started as the docs say (`dinghuo worker`: the task worker and, beside it, the outbox
-dispatcher), killed with SIGKILL — its whole process group, as a crash or an OOM kill of the
-container would — while the receiver holds a delivery open, then started again."""
+The events' commit enqueues a delivery round on the database task backend, as the web server's would.
+The worker is started as the docs say (`dinghuo worker`: the task worker, which runs the rounds, and
+the safety net beside it), killed with SIGKILL — its whole process group, as a crash or an OOM kill of
+the container would — while the receiver holds a delivery open, then started again: its safety net
+finds the delivery whose lease ran out and enqueues the round that sends it again."""
 
 import os
 import signal
@@ -36,13 +38,14 @@ def start_worker(tmp_path):
         "DINGHUO_WEBHOOKS_TIMEOUT": "1",  # lease = 2 × 1 + 5 = 7 s
         "DINGHUO_WEBHOOKS_BACKOFF_BASE": "0.2",
         "DINGHUO_WEBHOOKS_CONCURRENCY": "2",
+        "DINGHUO_WEBHOOKS_SWEEP_INTERVAL": "1",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "dinghuo.cli", "worker"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / f"worker-{time.monotonic_ns()}.log").open("wb"),  # a file: a full pipe would block it
-        start_new_session=True,  # its own process group: the kill takes the dispatcher with it
+        start_new_session=True,  # its own process group: the kill takes all of it
     )
 
 
@@ -65,6 +68,8 @@ def stop(worker):
 
 def test_a_worker_killed_mid_delivery_loses_no_event_and_keeps_order(tmp_path, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
+    # as deployed: committing events enqueues a round for the worker (not run inline, as under tests)
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks_db.DatabaseBackend"}}
     world = make_world("crash")
     with Receiver() as receiver:
         # given 3 orders with 4 events each, and a receiver that hangs on the first delivery

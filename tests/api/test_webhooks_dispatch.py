@@ -1,4 +1,4 @@
-"""The outbox dispatcher: fan-out, signed delivery, backoff, order per aggregate, SSRF refusal."""
+"""Delivery rounds (notify/dispatch.py): fan-out, signed delivery, backoff, order per aggregate, SSRF refusal."""
 
 import datetime as dt
 import json
@@ -10,7 +10,7 @@ from django.utils import timezone
 from dinghuo.accounts.roles import Role
 from dinghuo.core.tenancy import tenant_context
 from dinghuo.notify import dispatch, http
-from dinghuo.notify.models import WebhookAttempt, WebhookDelivery
+from dinghuo.notify.models import OutboxEvent, WebhookAttempt, WebhookDelivery
 from dinghuo.notify.outbox import outbox_add
 from dinghuo.notify.services import webhook_create, webhook_rotate_secret
 from dinghuo.notify.verify import ReplayCache, verify_signature
@@ -84,6 +84,22 @@ def test_only_subscribed_events_of_the_own_tenant_are_delivered(world, world_b):
         event(world_b, "stock.low", ("stock", 8), available="1")
         run_until_idle()
     assert [r["body"]["data"] for r in receiver.received] == [{"available": "3"}]
+
+
+def test_a_new_subscription_receives_no_event_from_before_it_existed(world):
+    with Receiver() as receiver:
+        # given events written before the subscription was made (e.g. the demo's), not yet fanned out
+        before = event(world, "order.created", ("order", 1), n=1)
+        sub = subscribe(world, receiver.url)
+        at_once = event(world, "order.created", ("order", 2), n=2)
+        OutboxEvent.unscoped.filter(pk=at_once.pk).update(created_at=sub.created_at)  # the same instant
+        after = event(world, "order.created", ("order", 3), n=3)
+        assert before.created_at < sub.created_at < after.created_at
+        # when the dispatcher runs
+        run_until_idle()
+    # then only the events created at or after the subscription reached it; the old one is dispatched
+    assert [r["body"]["data"]["n"] for r in receiver.received] == [2, 3]
+    assert not OutboxEvent.unscoped.filter(dispatched_at__isnull=True).exists()
 
 
 def test_a_failing_receiver_is_retried_with_backoff_then_abandoned(world):

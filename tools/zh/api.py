@@ -18,6 +18,7 @@ ZH = {
     "Line %(line)s: %(reason)s": "第 %(line)s 行：%(reason)s",
     "not a line of this order": "不是该订单的明细行",
     "The request could not be understood.": "无法理解该请求。",
+    "Internal error.": "服务器内部错误。",
     # scopes
     "Read the catalog: search, products, parameter matching; quote own prices": "读取商品目录：搜索、商品、参数匹配；查询本经销商的报价",
     "Read and quote any dealer's prices (staff)": "读取并查询任意经销商的价格（员工）",

@@ -1,7 +1,9 @@
 """The catalog API (mounted at /api/v1/catalog): search, suggestions, products, categories, matching.
 
-Signed-in users only (the session for now). A dealer user always reads as its own dealer — its
-prices, its region's products; staff read list prices, or a dealer's with ``dealer=<id>``.
+Callers authenticate as everywhere in the API: with an API key (``Authorization: Bearer …``; it acts
+as its user, narrowed to its scopes — reading here takes the ``catalog`` scope) or a signed-in
+session. A dealer user always reads as its own dealer — its prices, its region's products; staff read
+list prices, or a dealer's with ``dealer=<id>``.
 """
 
 from __future__ import annotations

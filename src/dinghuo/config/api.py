@@ -51,6 +51,7 @@ ERROR_STATUSES = {
     "413": "The body is larger than the server accepts",
     "422": "Validation failed, unknown fields, a number out of range, a refused order, or an Idempotency-Key reused with another body",
     "429": "Rate limit reached; retry after the Retry-After header's seconds",
+    "503": "Overloaded: the server is busy; retry after the Retry-After header's seconds",
 }
 
 
@@ -87,8 +88,9 @@ class DinghuoAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for code, text in ERROR_STATUSES.items():
                     responses.setdefault(code, {"description": text, **error})
-                if code_429 := responses.get("429"):
-                    code_429.setdefault("headers", {"Retry-After": {"schema": {"type": "integer"}}})
+                for code in ("429", "503"):
+                    if retry := responses.get(code):
+                        retry.setdefault("headers", {"Retry-After": {"schema": {"type": "integer"}}})
         return schema
 
 

@@ -15,6 +15,7 @@ from django.http import (
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
@@ -71,11 +72,11 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "message": "Not found.", "detail": {}}, status=404)
+        return JsonResponse({"code": "not_found", "message": _("Not found."), "detail": {}}, status=404)
     return defaults.page_not_found(request, exception, template_name="404.html")
 
 
 def server_error(request):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "server_error", "message": "Internal error.", "detail": {}}, status=500)
+        return JsonResponse({"code": "server_error", "message": _("Internal error."), "detail": {}}, status=500)
     return defaults.server_error(request, template_name="500.html")

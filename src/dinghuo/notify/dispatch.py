@@ -1,23 +1,27 @@
-"""The outbox dispatcher: fan events out to webhook subscriptions and deliver them, signed.
+"""Webhook delivery: fan events out to subscriptions and deliver them, signed — in *rounds* that run
+as Django tasks on the task worker (``dinghuo worker``; notify/tasks.py says when a round is enqueued).
 
-Run by ``dinghuo dispatch`` (which ``dinghuo worker`` starts next to the task worker). One loop:
+A round (``run_round``) repeats, until nothing is left:
 
 1. **fan out** — outbox events not yet dispatched, in id order, become one ``WebhookDelivery`` per
-   matching active subscription, and the events are marked dispatched, in one transaction (a
-   PostgreSQL advisory lock lets only one dispatcher fan out at a time, which keeps the deliveries
-   of one order in event order);
+   matching active subscription that existed when the event was created, and the events are marked
+   dispatched, in one transaction (a PostgreSQL advisory lock lets only one round fan out at a time,
+   which keeps the deliveries of one order in event order);
 2. **deliver** — due deliveries are claimed with a guarded UPDATE (``delivering`` + a lease),
    posted with no transaction open, and their outcome recorded in a short transaction: delivered,
-   or retried with exponential backoff (base × 2^(attempt−1), capped, ±10 % jitter) until
-   abandoned after ``max_attempts``. Only the oldest unfinished delivery of a (subscription,
-   aggregate) is ever due, so event N+1 of an order never leaves before N was delivered or abandoned.
+   or retried with exponential backoff (base × 2^(attempt−1), capped, ±10 % jitter) — a round is
+   enqueued for the retry's time — until abandoned after ``max_attempts``. Only the oldest unfinished
+   delivery of a (subscription, aggregate) is ever due, so event N+1 of an order never leaves before N
+   was delivered or abandoned.
 
-At least once: a dispatcher killed mid-delivery leaves the row ``delivering``; when its lease
-ends another (or the restarted) dispatcher sends it again. Receivers deduplicate on the event id.
+At least once: a worker killed mid-delivery leaves the row ``delivering``; when its lease ends the
+worker's safety net (``sweep``, run every ``SWEEP_INTERVAL`` seconds by ``dinghuo worker``) finds it
+due and enqueues a round, which sends it again. Receivers deduplicate on the event id.
 
 Settings (environment, or Django settings of the same name without ``DINGHUO_``):
 ``DINGHUO_WEBHOOKS_TIMEOUT`` (10 s), ``…_MAX_ATTEMPTS`` (12), ``…_BACKOFF_BASE`` (30 s),
-``…_BACKOFF_CAP`` (6 h), ``…_CONCURRENCY`` (4 parallel posts), ``…_ALLOW_PRIVATE`` (off).
+``…_BACKOFF_CAP`` (6 h), ``…_CONCURRENCY`` (4 parallel posts), ``…_ALLOW_PRIVATE`` (off),
+``…_SWEEP_INTERVAL`` (15 s).
 """
 
 from __future__ import annotations
@@ -28,17 +32,20 @@ import logging
 import os
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django_tasks import TaskResultStatus
 
 from dinghuo.core.tenancy import all_tenants
 from dinghuo.notify import http
 from dinghuo.notify.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from dinghuo.notify.tasks import deliver_webhooks, enqueue_retry_on_commit, enqueue_round
 from dinghuo.notify.verify import HEADER, signature_header
 
 log = logging.getLogger(__name__)
@@ -46,6 +53,7 @@ D = WebhookDelivery.Status
 UNFINISHED = [D.PENDING, D.DELIVERING, D.RETRYING]
 FANOUT_LOCK = 0x6468_6F62_6F78  # "dhobox": one fan-out at a time (PostgreSQL advisory lock)
 USER_AGENT = "Dinghuo-Webhooks/1.0"
+ROUND_BUDGET = 60.0  # seconds a round keeps going before it hands over to a fresh round (other tasks get a turn)
 
 
 def _setting(name: str, default: float) -> float:
@@ -116,7 +124,7 @@ def fan_out(*, limit: int = 500) -> int:
             )
             for event in events
             for sub in subs.get(event.tenant_id, [])
-            if sub.wants(event.topic)
+            if sub.receives(event)
         ]
         WebhookDelivery.unscoped.bulk_create(deliveries)
         OutboxEvent.unscoped.filter(pk__in=[e.pk for e in events]).update(dispatched_at=now)
@@ -224,6 +232,8 @@ def record(
             error=result.error[:300],
             delivered_at=delivered,
         )
+        if updated and status == D.RETRYING:
+            enqueue_retry_on_commit(next_at)  # the retry's round
         WebhookAttempt.unscoped.create(
             tenant_id=delivery.tenant_id,
             delivery_id=delivery.pk,
@@ -263,7 +273,45 @@ def deliver_due(*, config: Config | None = None, limit: int = 50) -> int:
     return len(ids)
 
 
-# --- the loop -------------------------------------------------------------------------------------
+# --- rounds, the safety net, housekeeping --------------------------------------------------------
+
+
+def run_round(*, config: Config | None = None, budget: float = ROUND_BUDGET) -> int:
+    """Fan out and deliver until nothing is left to do now (the body of the ``deliver_webhooks`` task).
+
+    After ``budget`` seconds of steady work it enqueues a fresh round and returns. The number of
+    events fanned out and deliveries sent."""
+    config = config or Config.load()
+    deadline, handled = time.monotonic() + budget, 0
+    while busy := fan_out() + deliver_due(config=config):
+        handled += busy
+        if time.monotonic() > deadline:
+            enqueue_round()
+            break
+    return handled
+
+
+def has_work(*, now: dt.datetime | None = None) -> bool:
+    """Events not fanned out yet, or a delivery due now (a retry, or a lease that ran out)."""
+    return OutboxEvent.unscoped.filter(dispatched_at__isnull=True).exists() or bool(due_ids(now=now, limit=1))
+
+
+def sweep() -> bool:
+    """The safety net: enqueue a round when something waits and no round is queued; True if enqueued.
+
+    It picks up what no round was enqueued for: events committed while no worker ran (or whose
+    enqueue failed), and deliveries whose worker was killed, once their lease ends."""
+    return has_work() and enqueue_round()
+
+
+def prune_rounds(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete the task results of rounds finished (or, a killed worker's, started) longer ago than
+    ``older_than``: the delivery log, not the task queue, is the record."""
+    from django_tasks_db.models import DBTaskResult
+
+    before = timezone.now() - older_than
+    stale = Q(finished_at__lt=before) | Q(status=TaskResultStatus.RUNNING, started_at__lt=before)
+    return DBTaskResult.objects.filter(stale, task_path=deliver_webhooks.module_path).delete()[0]
 
 
 def housekeeping() -> None:
@@ -271,24 +319,31 @@ def housekeeping() -> None:
 
     with all_tenants():
         purge_expired()
+    prune_rounds()
 
 
-def run(*, stop: threading.Event, poll: float = 1.0, once: bool = False) -> None:
-    config = Config.load()
-    last_housekeeping = 0.0
-    log.info("dispatcher started (timeout %ss, %s attempts, %s parallel)", config.timeout, config.max_attempts,
-             config.concurrency)  # fmt: skip
-    while not stop.is_set():
-        close_old_connections()
+def run_safety_net(*, stop: threading.Event, interval: float | None = None) -> None:
+    """Sweep every ``interval`` seconds (``DINGHUO_WEBHOOKS_SWEEP_INTERVAL``, 15) until ``stop``; housekeeping hourly."""
+    interval = interval if interval is not None else _setting("SWEEP_INTERVAL", 15)
+    next_housekeeping = 0.0
+    while True:
         try:
-            busy = fan_out() + deliver_due(config=config)
-            if timezone.now().timestamp() - last_housekeeping > 3600:
+            sweep()
+            if time.monotonic() >= next_housekeeping:
+                next_housekeeping = time.monotonic() + 3600
                 housekeeping()
-                last_housekeeping = timezone.now().timestamp()
         except Exception:
-            log.exception("dispatcher round failed; retrying")
-            busy = 0
-        if once:
+            log.exception("webhook safety net: sweep failed; trying again")
+        finally:
+            connection.close()  # hold no connection while waiting
+        if stop.wait(interval):
             return
-        if not busy:
-            stop.wait(poll)
+
+
+def start_safety_net() -> threading.Thread:
+    """Run the safety net in a daemon thread of this process (``dinghuo worker``, next to the task worker)."""
+    thread = threading.Thread(
+        target=run_safety_net, kwargs={"stop": threading.Event()}, name="webhooks-safety-net", daemon=True
+    )
+    thread.start()
+    return thread

@@ -53,7 +53,8 @@ class WebhookSubscription(TenantModel):
 
     ``secret`` signs every delivery; after a rotation ``previous_secret`` signs too until
     ``previous_secret_expires_at``, so a receiver can switch secrets without losing a delivery.
-    The secrets are kept as given (HMAC needs them), shown to the tenant once when made.
+    The secrets are kept as given (HMAC needs them), shown to the tenant once when made. Only events
+    created at or after ``created_at`` are delivered to it.
     """
 
     url = models.URLField(_("URL"), max_length=500)
@@ -78,14 +79,19 @@ class WebhookSubscription(TenantModel):
     def wants(self, topic: str) -> bool:
         return "*" in self.events or topic in self.events
 
+    def receives(self, event: OutboxEvent) -> bool:
+        """Whether ``event`` is delivered here: a subscribed type, created at or after this subscription
+        (a new subscription never receives the events of before it existed)."""
+        return self.wants(event.topic) and event.created_at >= self.created_at
+
 
 class WebhookDelivery(TenantModel):
     """One event for one subscription: delivered at least once, in order per aggregate.
 
-    The dispatcher claims a due delivery (``delivering`` with a lease), posts it outside any
-    transaction and records the outcome: ``succeeded``, or ``retrying`` with an exponential backoff
-    until ``abandoned``. A delivery whose worker died keeps ``delivering`` until its lease ends and
-    is then sent again. Among the non-manual deliveries of one subscription and aggregate (an
+    A delivery round (notify/dispatch.py, a task run by ``dinghuo worker``) claims a due delivery
+    (``delivering`` with a lease), posts it outside any transaction and records the outcome:
+    ``succeeded``, or ``retrying`` with an exponential backoff until ``abandoned``. A delivery whose
+    worker died keeps ``delivering`` until its lease ends and is then sent again. Among the non-manual deliveries of one subscription and aggregate (an
     order, a stock row), only the oldest unfinished one is ever sent. A manual redelivery from the
     back office is a new row with ``manual`` set, outside that ordering.
     """

@@ -12,10 +12,12 @@ from dinghuo.accounts.permissions import require
 from dinghuo.core.audit import AuditEvent, audit_write
 from dinghuo.core.errors import REQUIRED, ValidationError
 from dinghuo.core.tenancy import Actor
-from dinghuo.notify.errors import DeliveryNotFound, EventTypeUnknown, WebhookNotFound, WebhookUrlInvalid
+from dinghuo.notify.errors import DeliveryNotFound, EventTypeUnknown, WebhookUrlInvalid
 from dinghuo.notify.events import ALL, EVENT_TYPES
 from dinghuo.notify.http import UnsafeDestination, check_url
+from dinghuo.notify.locks import lock_subscription
 from dinghuo.notify.models import WebhookDelivery, WebhookSubscription
+from dinghuo.notify.tasks import enqueue_round
 
 ROTATION_OVERLAP = dt.timedelta(hours=24)
 
@@ -47,13 +49,10 @@ def _events(events: list[str]) -> list[str]:
     return [ALL] if ALL in wanted else wanted
 
 
-def _get(actor: Actor, subscription_id: int, *, lock: bool = False) -> WebhookSubscription:
+def _locked(actor: Actor, subscription_id: int) -> WebhookSubscription:
+    """The actor's subscription, locked for the change (notify/locks.py)."""
     require(actor, "webhooks.manage")
-    qs = WebhookSubscription.objects.select_for_update() if lock else WebhookSubscription.objects
-    sub = qs.filter(pk=subscription_id).first()
-    if sub is None:
-        raise WebhookNotFound()
-    return sub
+    return lock_subscription(subscription_id=subscription_id)
 
 
 def webhook_create(
@@ -88,8 +87,10 @@ def webhook_update(
     is_active: bool | None = None,
 ) -> WebhookSubscription:
     with transaction.atomic():
-        sub = _get(actor, subscription_id, lock=True)
+        sub = _locked(actor, subscription_id)
         before = {"url": sub.url, "events": sub.events, "active": sub.is_active}
+        if is_active and not sub.is_active:  # switched on again: its waiting retries are due
+            transaction.on_commit(enqueue_round, robust=True)
         if url is not None:
             sub.url = _url(url)
         if events is not None:
@@ -116,7 +117,7 @@ def webhook_update(
 def webhook_delete(*, actor: Actor, subscription_id: int) -> None:
     """Delete the subscription with its delivery log; undelivered events for it are dropped."""
     with transaction.atomic():
-        sub = _get(actor, subscription_id, lock=True)
+        sub = _locked(actor, subscription_id)
         audit_write(actor=actor, events=[AuditEvent.of("webhook.deleted", sub, before={"url": sub.url})])
         sub.delete()
 
@@ -126,7 +127,7 @@ def webhook_rotate_secret(
 ) -> WebhookSubscription:
     """A new secret signs from now on; the old one also signs for ``overlap`` (24 h by default)."""
     with transaction.atomic():
-        sub = _get(actor, subscription_id, lock=True)
+        sub = _locked(actor, subscription_id)
         sub.previous_secret = sub.secret
         sub.previous_secret_expires_at = timezone.now() + overlap
         sub.secret = _secret()
@@ -160,4 +161,5 @@ def webhook_redeliver(*, actor: Actor, delivery_id: int) -> WebhookDelivery:
             actor=actor,
             events=[AuditEvent.of("webhook.redelivered", original.subscription, after={"delivery": again.pk})],
         )
+        transaction.on_commit(enqueue_round, robust=True)
     return again
