@@ -11,6 +11,7 @@ ZH = {
     "“%(role)s” is not a valid role here.": "“%(role)s”不是此处可用的角色。",
     "User not found.": "找不到该用户。",
     "Too many failed sign-ins. Please wait %(minutes)s minutes and try again.": "登录失败次数过多，请 %(minutes)s 分钟后再试。",
+    "Too many password reset requests. Please wait %(minutes)s minutes and try again.": "密码重置请求过多，请 %(minutes)s 分钟后再试。",
     "You cannot disable your own account.": "不能停用自己的账户。",
     "A tenant must keep at least one active owner.": "每个品牌商至少要保留一位有效的负责人。",
     "Username": "用户名",

@@ -24,6 +24,12 @@ class LoginThrottled(DomainError):
     message_template = _("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.")
 
 
+class PasswordResetThrottled(DomainError):
+    code = "password_reset_throttled"
+    status = 429
+    message_template = _("Too many password reset requests. Please wait %(minutes)s minutes and try again.")
+
+
 class CannotDisableSelf(ValidationError):
     code = "cannot_disable_self"
     message_template = _("You cannot disable your own account.")

@@ -4,14 +4,15 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from dinghuo.accounts import services
-from dinghuo.accounts.errors import LoginThrottled
+from dinghuo.accounts.errors import LoginThrottled, PasswordResetThrottled
 
 
 def client_ip(request) -> str | None:
-    """The client's address, for sign-in throttling.
+    """The client's address, for throttling sign-ins and password-reset mails.
 
     Behind a reverse proxy every request comes from the proxy, so one guesser would lock everyone
     out; ``DINGHUO_CLIENT_IP_HEADER`` names the header the proxy sets (its right-most address, the
@@ -60,3 +61,26 @@ class LoginForm(ThrottledLogin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
     """The admin's sign-in form (staff flag required), throttled like ours."""
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, throttled per e-mail address and per client address, so that nobody can
+    make the site mail an inbox without end.
+
+    Requests for an address no account has count the same, and a refusal reads the same either way,
+    so the form does not tell whether an account exists.
+    """
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        email = cleaned_data.get("email")
+        if email:
+            try:
+                services.password_reset_throttle(email=email, ip=client_ip(self.request) if self.request else None)
+            except PasswordResetThrottled as exc:
+                raise forms.ValidationError(exc.message, code=exc.code)
+        return cleaned_data

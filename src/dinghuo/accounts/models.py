@@ -77,8 +77,16 @@ class UserSession(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """Failed sign-ins, counted per username and per address to throttle guessing."""
+    """What is throttled, counted per key and per client address within the window.
 
+    A failed sign-in (key: the username) or a password-reset request (key: the e-mail address).
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", "sign-in failed"
+        PASSWORD_RESET = "password_reset", "password reset requested"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LOGIN)
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)

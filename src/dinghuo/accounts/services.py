@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dinghuo.accounts.errors import CannotDisableSelf, LastOwner, LoginThrottled, RoleInvalid, UsernameTaken
+from dinghuo.accounts.errors import (
+    CannotDisableSelf,
+    LastOwner,
+    LoginThrottled,
+    PasswordResetThrottled,
+    RoleInvalid,
+    UsernameTaken,
+)
 from dinghuo.accounts.models import LoginAttempt, Membership, User, UserSession
 from dinghuo.accounts.permissions import require
 from dinghuo.accounts.roles import DEALER_ROLES, STAFF_ROLES, Role
@@ -194,27 +201,60 @@ def user_enable(*, actor: Actor, membership: Membership) -> None:
         audit_write(actor=actor, events=[AuditEvent.of("membership.enabled", membership, after={"is_active": True})])
 
 
-# --- sign-in throttling -------------------------------------------------------------------------
+# --- throttling: failed sign-ins and password-reset mails ------------------------------------------
 
 
-def login_check_throttle(*, username: str, ip: str | None) -> None:
-    """Refuse after LIMIT recent failures for one username, or 4×LIMIT from one address.
+def _window_start() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
+
+
+def _throttled(*, kind: str, key: str, ip: str | None) -> bool:
+    """LIMIT recent attempts for one key (a username, an e-mail address), or 4×LIMIT from one address.
 
     The address limit is looser because many people of one dealer sign in from behind one NAT.
     """
-    since = timezone.now() - dt.timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
-    recent = LoginAttempt.objects.filter(at__gte=since)
+    recent = LoginAttempt.objects.filter(kind=kind, at__gte=_window_start())
     limit = settings.LOGIN_THROTTLE_LIMIT
-    by_name = recent.filter(username__iexact=username.strip()).count()
+    by_key = recent.filter(username__iexact=key.strip()).count()
     by_ip = recent.filter(ip=ip).count() if ip else 0
-    if by_name >= limit or by_ip >= 4 * limit:
-        raise LoginThrottled(minutes=max(1, settings.LOGIN_THROTTLE_WINDOW // 60))
+    return by_key >= limit or by_ip >= 4 * limit
+
+
+def _attempt_record(*, kind: str, key: str, ip: str | None) -> None:
+    """Count one attempt, first dropping every row older than the window: throttling never reads them.
+
+    One indexed range delete, and each time it removes only what aged out since the last attempt, so
+    the table stays as small as the traffic of one window however long the site runs.
+    """
+    LoginAttempt.objects.filter(at__lt=_window_start()).delete()
+    LoginAttempt.objects.create(kind=kind, username=key.strip()[:150], ip=ip or None)
+
+
+def _minutes() -> int:
+    return max(1, settings.LOGIN_THROTTLE_WINDOW // 60)
+
+
+def login_check_throttle(*, username: str, ip: str | None) -> None:
+    """Refuse after LIMIT recent failures for one username, or 4×LIMIT from one address."""
+    if _throttled(kind=LoginAttempt.Kind.LOGIN, key=username, ip=ip):
+        raise LoginThrottled(minutes=_minutes())
 
 
 def login_record_failure(*, username: str, ip: str | None) -> None:
-    LoginAttempt.objects.create(username=username.strip()[:150], ip=ip or None)
+    _attempt_record(kind=LoginAttempt.Kind.LOGIN, key=username, ip=ip)
 
 
 def login_record_success(*, user: User, username: str, session_key: str, ip: str | None, user_agent: str) -> None:
-    LoginAttempt.objects.filter(username__iexact=username.strip()).delete()
+    LoginAttempt.objects.filter(kind=LoginAttempt.Kind.LOGIN, username__iexact=username.strip()).delete()
     UserSession.objects.create(user=user, session_key=session_key, ip=ip or None, user_agent=user_agent[:200])
+
+
+def password_reset_throttle(*, email: str, ip: str | None) -> None:
+    """Count a request for a reset mail, or refuse it after LIMIT recent ones for the address, 4×LIMIT from ip.
+
+    Every request counts, whether or not an account has that address, so a refusal says nothing
+    about who has an account; a refused request is not counted.
+    """
+    if _throttled(kind=LoginAttempt.Kind.PASSWORD_RESET, key=email, ip=ip):
+        raise PasswordResetThrottled(minutes=_minutes())
+    _attempt_record(kind=LoginAttempt.Kind.PASSWORD_RESET, key=email, ip=ip)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dinghuo.accounts import services
-from dinghuo.accounts.forms import LoginForm, client_ip
+from dinghuo.accounts.forms import LoginForm, PasswordResetForm, client_ip
 from dinghuo.accounts.models import Membership
 
 
@@ -47,11 +47,15 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "accounts/form_page.html"
     email_template_name = "accounts/password_reset_email.txt"
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
     extra_context = {"title": _("Reset password")}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
