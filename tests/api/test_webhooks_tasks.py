@@ -194,3 +194,26 @@ def test_dinghuo_worker_runs_the_task_worker_on_every_queue_with_the_safety_net(
     monkeypatch.setattr(django.core.management, "execute_from_command_line", lambda argv: calls.append(argv))
     cli.main(["worker", "--no-startup-delay"])
     assert calls == ["safety net", ["dinghuo", "db_worker", "--queue-name", "*", "--no-startup-delay"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_subscriptions_commits_do_not_ask_every_time_and_a_new_one_counts_at_once(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dinghuo.notify.tasks import forget_subscriptions
+
+    forget_subscriptions()
+    # given no subscription: many committed events ask for subscriptions once, and queue nothing
+    with CaptureQueriesContext(connection) as q:
+        for n in range(5):
+            with transaction.atomic():
+                event(world, ("order", n), n=n)
+    asked = [s for s in q.captured_queries if "notify_webhooksubscription" in s["sql"]]
+    assert len(asked) == 1 and not rounds().exists()
+    # when a subscription is made, the very next commit queues a round
+    with Receiver() as receiver:
+        subscribe(world, receiver.url)
+        with transaction.atomic():
+            event(world, ("order", 9), n=9)
+        assert rounds().filter(status=READY).count() == 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -69,11 +70,32 @@ def enqueue_round(*, at: dt.datetime | None = None) -> bool:
     return True
 
 
-def _kick() -> None:
-    from dinghuo.notify.models import WebhookSubscription
+# Whether any subscription is active, as last read by this process, and until when that reading holds:
+# every order's commit asks, and a query per commit would cost more than the answer changes. Saving or
+# deleting a subscription forgets it at once in this process (signals, notify/apps.py); another process
+# sees the change within SUBSCRIBED_TTL seconds, and the worker's safety net covers that gap.
+SUBSCRIBED_TTL = 2.0
+_subscribed: tuple[float, bool] = (0.0, False)
 
+
+def _any_subscription() -> bool:
+    global _subscribed
+    now = time.monotonic()
+    if now >= _subscribed[0]:
+        from dinghuo.notify.models import WebhookSubscription
+
+        _subscribed = (now + SUBSCRIBED_TTL, WebhookSubscription.unscoped.filter(is_active=True).exists())
+    return _subscribed[1]
+
+
+def forget_subscriptions(**_kwargs) -> None:
+    global _subscribed
+    _subscribed = (0.0, False)
+
+
+def _kick() -> None:
     # No active subscription, nothing to deliver: the safety net still marks the events dispatched.
-    if WebhookSubscription.unscoped.filter(is_active=True).exists():
+    if _any_subscription():
         enqueue_round()
 
 
