@@ -39,7 +39,7 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
 
 
 def test_processes_starting_together_agree_on_one_secret_key(tmp_path):
-    """A worker and its dispatcher start at the same moment on a fresh data directory."""
+    """The server and the task worker start at the same moment on a fresh data directory."""
     import json
     from concurrent.futures import ThreadPoolExecutor
 

@@ -62,7 +62,7 @@ def _secret_key() -> str:
     path = DATA_DIR / "secret_key"
     if not path.exists():
         # Written once with owner-only permissions; later starts read it back. Processes that
-        # start together (a worker and its dispatcher) may race here: the key is written whole
+        # start together (the server and the task worker) may race here: the key is written whole
         # to a private file and linked into place, so the first link wins and nobody reads a
         # half-written key.
         fd, tmp = tempfile.mkstemp(dir=DATA_DIR, prefix=".secret_key.")
