@@ -238,3 +238,34 @@ def test_double_submitting_checkout_creates_one_order(page):
     assert orders_total(page) == before + 1
     page.go(statuses[0][1].split(page.base_url, 1)[1])
     page.shot("one-order")
+
+
+def test_checkout_and_quick_order_errors_show_next_to_their_fields(page):
+    # given a buyer with cola in the cart, on the checkout page with the browser's own checks off
+    # (so the server's answer is what shows)
+    page.login(BUYER)
+    empty_cart(page)
+    page.go(f"/portal/catalog/?q={COLA}")
+    add_to_cart(page, COLA, "2")
+    page.go("/portal/checkout/")
+    page.page.evaluate("() => document.getElementById('checkout-form').noValidate = true")
+    # when they ask for a negative prepaid amount and a delivery date in the past
+    page.page.fill("input[name=pay_prepaid]", "-5")
+    page.page.fill("input[name=requested_date]", "2001-01-01")
+    page.page.click("[data-testid=place-order]")
+    page.page.wait_for_load_state()
+    # then each error is next to its field, in Chinese, and no order is placed (the fixture also
+    # checks that the page with the errors logs no console error)
+    assert page.page.locator("#id_pay_prepaid_errors").inner_text().strip() == "金额不能为负数。"
+    assert page.page.locator("#id_requested_date_errors").inner_text().strip() == "到货日期不能早于今天。"
+    assert page.page.locator("input[name=pay_prepaid]").get_attribute("aria-describedby") == "id_pay_prepaid_errors"
+    assert page.page.locator("[data-testid=order-number]").count() == 0
+    page.shot("checkout-errors")
+    # and the quick order pad names each line it cannot read
+    page.go("/portal/quick/")
+    page.page.fill("textarea[name=text]", f"NO-SUCH-SKU 3\n{COLA} 2 箱")
+    page.page.locator("form:has(textarea[name=text]) button[type=submit]").click()
+    page.page.wait_for_load_state()
+    errors = page.page.locator("[data-testid=quick-errors]").inner_text()
+    assert "NO-SUCH-SKU" in errors and COLA not in errors
+    page.shot("quick-order-errors")

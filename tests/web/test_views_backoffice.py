@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -574,6 +575,83 @@ def test_catalog_and_prices_are_edited_through_their_services(shop, login):
     assert {"product.status_changed", "price_list.created", "price_item.set", "promotion.created"} <= actions
 
 
+def test_a_refused_product_status_change_is_shown_on_the_products_page(shop, login):
+    # given a product on sale (which cannot go back to draft)
+    client = as_role(login, shop, Role.ADMIN)
+    product_id = shop.skus["COLA"].product_id
+    url = f"/bo/catalog/products/{product_id}/status/"
+    # when the status form asks for a move the flow refuses, or for no known status at all
+    for status in ("draft", "nonsense", ""):
+        response = client.post(url, {"status": status}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        # then the product's page comes back with the reason, and the product is unchanged
+        assert shows_errors(response), (status, response.status_code)
+        assert 'data-testid="product-status-errors"' in response.content.decode(), status
+    with tenant_context(shop.tenant):
+        from dinghuo.catalog.models import Product
+
+        assert Product.objects.get(pk=product_id).status == Product.Status.ON_SALE
+
+
+def test_an_admin_manages_a_dealer_through_its_pages_and_each_change_is_audited(shop, login):
+    from dinghuo.accounts.models import Membership
+    from dinghuo.dealers.models import Dealer, DealerRegion, DealerTier
+
+    client = as_role(login, shop, Role.ADMIN)
+    rep = shop.world.user(Role.SALES_REP)
+    # given a new tier, made on the tiers page
+    assert (
+        client.post("/bo/dealers/tiers/", {"what": "tier", "code": "gold", "name": "金牌", "rank": "9"}).status_code
+        == 302
+    )
+    with tenant_context(shop.tenant):
+        gold = DealerTier.objects.get(code="gold")
+        std = DealerTier.objects.exclude(pk=gold.pk).first()
+    # when an admin creates a dealer, then moves it to that tier with a sales rep
+    response = client.post(
+        "/bo/dealers/new/", {"code": "SZ09", "name": "深圳新店", "tier": std.pk, "region_code": "440300"}
+    )
+    assert response.status_code == 302, re.findall(r"invalid-feedback[^>]*>([^<]+)", response.content.decode())
+    with tenant_context(shop.tenant):
+        dealer = Dealer.objects.get(code="SZ09")
+    edit = {"name": "深圳新店", "tier": gold.pk, "sales_rep": rep.pk, "region_code": "440300"}
+    assert client.post(f"/bo/dealers/{dealer.pk}/edit/", edit).status_code == 302
+    # and authorises it for two regions, adds an address and a buyer, and suspends it
+    assert client.post(f"/bo/dealers/{dealer.pk}/regions/", {"regions": "440300, 广州市"}).status_code == 302
+    address = {"receiver": "李四", "phone": "13800000000", "text": "广东省深圳市南山区科苑路15号"}
+    assert client.post(f"/bo/dealers/{dealer.pk}/addresses/", address).status_code == 302
+    user = {"username": "sz09-buyer", "display_name": "王五", "role": Role.BUYER, "password": "Qingquan#2026"}
+    assert client.post(f"/bo/dealers/{dealer.pk}/users/", user).status_code == 302
+    assert client.post(f"/bo/dealers/{dealer.pk}/status/", {"status": "suspended", "reason": "欠款"}).status_code == 302
+    # then the dealer is what the pages said, and every change has its audit row
+    with tenant_context(shop.tenant):
+        dealer.refresh_from_db()
+        assert (dealer.tier_id, dealer.sales_rep_id, dealer.status) == (gold.pk, rep.pk, "suspended")
+        assert set(DealerRegion.objects.filter(dealer=dealer).values_list("region_code", flat=True)) == {
+            "440300", "440100"}  # fmt: skip
+        assert Membership.objects.filter(dealer=dealer, role=Role.BUYER, user__username="sz09-buyer").exists()
+        actions = set(AuditEntry.objects.filter(object_id=str(dealer.pk)).values_list("action", flat=True))
+    assert {"dealer.created", "dealer.updated", "dealer.regions_changed", "dealer.status_changed"} <= actions, actions
+    page = client.get(f"/bo/dealers/{dealer.pk}/").content.decode()
+    assert "深圳新店" in page and "sz09-buyer" in page and "科苑路15号" in page
+    # and an unknown region is named next to the field, the regions unchanged
+    response = client.post(
+        f"/bo/dealers/{dealer.pk}/regions/", {"regions": "440300, 火星"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert shows_errors(response) and "火星" in response.content.decode()
+
+
+def test_the_exported_workbooks_are_named_in_chinese(shop, login):
+    # given the owner reading the back office in Chinese
+    client = as_role(login, shop, Role.OWNER)
+    for path, name in [("/bo/catalog/export.xlsx", "商品"), ("/bo/prices/export.xlsx", "价目表"),
+                       ("/bo/promotions/export.xlsx", "促销")]:  # fmt: skip
+        # when an export downloads
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        # then its file name says what it holds in Chinese
+        assert response.status_code == 200 and response.content[:2] == b"PK", path
+        assert quote(name) in response["Content-Disposition"], (path, response["Content-Disposition"])
+
+
 def test_adjusting_stock_needs_a_reason_and_is_audited(shop, login):
     client = as_role(login, shop, Role.WAREHOUSE)
     with tenant_context(shop.tenant):
@@ -621,7 +699,9 @@ def test_brands_attributes_and_warehouses_are_listed_a_page_at_a_time(shop, logi
     from dinghuo.catalog.models import Brand
 
     with tenant_context(shop.tenant):
-        Brand.objects.bulk_create([Brand(tenant_id=shop.tenant.pk, code=f"B{i:03d}", name=f"品牌{i:03d}") for i in range(57)])
+        Brand.objects.bulk_create(
+            [Brand(tenant_id=shop.tenant.pk, code=f"B{i:03d}", name=f"品牌{i:03d}") for i in range(57)]
+        )
         total = Brand.objects.count()
     client = as_role(login, shop, Role.OWNER)
     # when the owner opens the brand list, then its second page
@@ -639,7 +719,9 @@ def test_brands_attributes_and_warehouses_are_listed_a_page_at_a_time(shop, logi
     from dinghuo.dealers.models import PriceGroup
 
     with tenant_context(shop.tenant):
-        PriceGroup.objects.bulk_create([PriceGroup(tenant_id=shop.tenant.pk, code=f"G{i:03d}", name=f"组{i}") for i in range(51)])
+        PriceGroup.objects.bulk_create(
+            [PriceGroup(tenant_id=shop.tenant.pk, code=f"G{i:03d}", name=f"组{i}") for i in range(51)]
+        )
     tiers_page = client.get("/bo/dealers/tiers/").content.decode()
     assert tiers_page.count('data-testid="pager"') == 2
     assert "gpage=2" in tiers_page and "?page=2" not in tiers_page

@@ -171,7 +171,7 @@ def product_status(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Status changed."))
             return go("backoffice:product_detail", product.pk)
-    return _product_page(request, productm=form)
+    return _product_page(request, product, status_form=form)
 
 
 @require_POST
@@ -414,4 +414,5 @@ def product_import_template(request: HttpRequest) -> HttpResponse:
 @staff_page("catalog.manage")
 def product_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d")
-    return xlsx_response(importers.export_products(actor=request.actor), f"{_('products')}-{stamp}.xlsx")
+    name = _("products")  # outside the f-string, where xgettext finds it
+    return xlsx_response(importers.export_products(actor=request.actor), f"{name}-{stamp}.xlsx")

@@ -393,7 +393,8 @@ def price_export(request: HttpRequest) -> HttpResponse:
     ids = [pricing_selectors.price_list_get(actor=request.actor, pk=list_id).pk] if list_id else None
     stamp = timezone.localtime().strftime("%Y%m%d")
     data = importers.export_price_lists(actor=request.actor, price_list_ids=ids)
-    return xlsx_response(data, f"{_('price-lists')}-{stamp}.xlsx")
+    name = _("price-lists")  # outside the f-string, where xgettext finds it
+    return xlsx_response(data, f"{name}-{stamp}.xlsx")
 
 
 @require_http_methods(["GET", "POST"])

@@ -66,7 +66,7 @@ def user_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(user)s can sign in now.") % {"user": form.cleaned_data["username"]})
             return HttpResponseRedirect(reverse("portal:account") + "#users")
-    return page(request, "portal/pages/account.html", _account_context(request, user_form=form), status=400)
+    return page(request, "portal/pages/account.html", _account_context(request, user_form=form))
 
 
 def _membership(request: HttpRequest, pk: int) -> Membership:

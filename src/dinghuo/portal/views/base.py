@@ -21,7 +21,11 @@ def dealer(request: HttpRequest) -> Dealer:
 
 
 def page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    """Render a portal page with what the layout needs: the dealer and the cart badge."""
+    """Render a portal page with what the layout needs: the dealer and the cart badge.
+
+    A form shown again with its errors answers 200, as in the back office: browsers log a 4xx
+    document as a console error, and the errors are the page's content, not a failed request.
+    """
     context.setdefault("dealer", dealer(request))
     context.setdefault("cart_count", selectors.cart_count(request.actor))
     return render(request, template, context, status=status)

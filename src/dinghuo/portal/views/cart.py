@@ -87,7 +87,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Added to the cart: %(name)s") % {"name": f"{sku.product.name} {sku.name}"})
         return back(request, "portal:cart")
     context.update({"title": _("Add to cart"), "nav": "catalog"})
-    return page(request, "portal/pages/cart_add.html", context, status=400)
+    return page(request, "portal/pages/cart_add.html", context)
 
 
 def _line(request: HttpRequest, pk: int) -> CartLine:
@@ -117,7 +117,7 @@ def cart_set(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "portal/partials/cart_body.html", context)
     if errors:
-        return page(request, "portal/pages/cart.html", context, status=400)
+        return page(request, "portal/pages/cart.html", context)
     return HttpResponseRedirect(reverse("portal:cart"))
 
 
@@ -173,4 +173,4 @@ def quick_order(request: HttpRequest) -> HttpResponse:
         "line_errors": line_errors,
         "imports": selectors.recent_imports(request.actor),
     }
-    return page(request, "portal/pages/quick_order.html", context, status=400 if form.errors else 200)
+    return page(request, "portal/pages/quick_order.html", context)

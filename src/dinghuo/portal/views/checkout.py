@@ -96,4 +96,4 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "BLOCK": BLOCK,
         "pay_credit": form.pay_credit() if form.is_bound and form.is_valid() else total,
     }
-    return page(request, "portal/pages/checkout.html", context, status=400 if form.errors else 200)
+    return page(request, "portal/pages/checkout.html", context)

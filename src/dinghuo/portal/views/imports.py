@@ -46,7 +46,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
         "form": form,
         "imports": selectors.recent_imports(request.actor),
     }
-    return page(request, "portal/pages/import.html", context, status=400 if form.errors else 200)
+    return page(request, "portal/pages/import.html", context)
 
 
 @require_GET
