@@ -42,7 +42,7 @@ def test_an_admin_cannot_make_a_key_acting_as_the_owner(world, login, client):
     # when they try to make a key acting as the owner
     response = client.post("/bo/integrations/keys/", {"name": "x", "membership": owner.pk, "scopes": ["orders"]})
     # then the form refuses it and no key exists
-    assert response.status_code == 400
+    assert response.status_code == 200
     with tenant_context(world.tenant):
         assert not ApiKey.objects.exists()
 
@@ -89,7 +89,7 @@ def test_a_dealer_admin_manages_keys_of_its_own_dealer_only(world, login, client
     other = client.post(
         "/portal/integrations/keys/", {"name": "x", "membership": world.other_dealer_user.pk, "scopes": ["orders"]}
     )
-    assert other.status_code == 400
+    assert other.status_code == 200
     with tenant_context(world.tenant):
         assert list(ApiKey.objects.values_list("dealer_id", flat=True)) == [world.dealer.pk]
 
@@ -136,7 +136,7 @@ def test_a_webhook_url_to_a_private_address_is_refused(world, login, client, set
     # when the owner subscribes an internal address
     response = client.post("/bo/integrations/webhooks/", {"url": "http://127.0.0.1:8080/x", "events": ["*"]})
     # then the form says why and nothing is made
-    assert response.status_code == 400
+    assert response.status_code == 200
     with tenant_context(world.tenant):
         assert not WebhookSubscription.objects.exists()
 

@@ -3,6 +3,8 @@
 Back office: API keys (make, list, revoke) and webhook subscriptions (make, change, rotate the
 secret, delete) with their delivery log and manual redelivery. Portal: a dealer admin's keys for
 its own dealer. A new key's or webhook's secret is shown once, on a page that is never cached.
+A form shown again with its errors answers 200, as every page does: the errors are the page's
+content, not a failed request (a 4xx document is a console error in the browser).
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def _keys(request: HttpRequest, side: str) -> HttpResponse:
         "now": timezone.now(),
         "api_base": _api_base(request),
     }
-    return render(request, "api/pages/keys.html", context, status=400 if form.errors else 200)
+    return render(request, "api/pages/keys.html", context)
 
 
 def _revoke(request: HttpRequest, pk: int, side: str) -> HttpResponse:
@@ -141,7 +143,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, webhook_selectors.subscriptions(actor=request.actor)),
         "event_types": EVENT_TYPES,
     }
-    return render(request, "api/pages/webhooks.html", context, status=400 if form.errors else 200)
+    return render(request, "api/pages/webhooks.html", context)
 
 
 @staff_page("webhooks.manage")
@@ -171,7 +173,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "statuses": WebhookDelivery.Status.choices,
         "status": status,
     }
-    return render(request, "api/pages/webhook_detail.html", context, status=400 if form.errors else 200)
+    return render(request, "api/pages/webhook_detail.html", context)
 
 
 @require_POST
