@@ -90,12 +90,18 @@ class _Compiled:
     uses_tenant: bool
 
 
+def _bound(kind: str, ref: Any, cast: type | None, values: dict, tenant: int) -> Any:
+    if kind == "arg":
+        return values[ref] if cast is None else cast(values[ref])
+    return tenant if kind == "tenant" else ref
+
+
 class Prepared:
     def __init__(self, build: Callable[..., QuerySet]) -> None:
         self.build = build
         hints = typing.get_type_hints(build)
         self.kinds = {name: hints[name] for name in inspect.signature(build).parameters}
-        if len(self.kinds) > 90:
+        if len(self.kinds) > 90:  # stand-in numbers are _BASE + 100 × round + index; 99 is the tenant's
             raise ImproperlyConfigured(f"{self!r} takes too many arguments")
         self._compiled: dict[str, _Compiled] = {}
 
@@ -111,14 +117,7 @@ class Prepared:
         tenant = tenancy._tenant.get()
         if compiled.uses_tenant and type(tenant) is not int:  # no context (refuse) or all_tenants(): as built
             return self.build(**values)
-        params = [
-            (values[ref] if cast is None else cast(values[ref]))
-            if kind == "arg"
-            else tenant
-            if kind == "tenant"
-            else ref
-            for kind, ref, cast in compiled.binding
-        ]
+        params = [_bound(kind, ref, cast, values, tenant) for kind, ref, cast in compiled.binding]
         sql = compiled.sql
         compiler = copy.copy(compiled.compiler)
         compiler.connection = conn
