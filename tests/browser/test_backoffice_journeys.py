@@ -233,3 +233,28 @@ def test_the_back_office_on_a_phone(phone):
     phone.go("/bo/")
     phone.page.wait_for_selector("#chart-daily canvas")
     phone.shot("dashboard")
+
+
+def test_the_order_list_on_a_phone_shows_orders_first_and_filters_on_demand(phone):
+    phone.login("bev-owner")
+    phone.go("/bo/orders/")
+    # the filter panel is folded away, so the first order is on the first screen
+    filters = phone.page.locator("#order-filters")
+    assert not filters.is_visible()
+    first = phone.page.locator("[data-testid=order-rows] tbody tr").first
+    box, height = first.bounding_box(), phone.page.evaluate("() => window.innerHeight")
+    assert box is not None and box["y"] + box["height"] <= height, (box, height)
+    assert phone.page.evaluate("() => window.scrollY") == 0
+    phone.shot("orders-folded")
+    # the filter button opens it
+    toggle = phone.page.locator("[data-testid=filters-toggle]")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    phone.page.wait_for_selector("#order-filters.show")
+    assert phone.page.locator("#order-filters input[name=q]").is_visible()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    phone.shot("orders-filters-open")
+    phone.assert_fits()
+    # and on a desktop the panel is always open, without the button
+    phone.page.set_viewport_size({"width": 1366, "height": 900})
+    assert filters.is_visible() and not toggle.is_visible()

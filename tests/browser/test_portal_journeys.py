@@ -269,3 +269,30 @@ def test_checkout_and_quick_order_errors_show_next_to_their_fields(page):
     errors = page.page.locator("[data-testid=quick-errors]").inner_text()
     assert "NO-SUCH-SKU" in errors and COLA not in errors
     page.shot("quick-order-errors")
+
+
+def test_the_header_search_placeholder_fits_beside_a_full_menu_at_1366(page):
+    # given a dealer admin, whose menu also holds Finance and API keys, on a 1366×768 screen
+    page.page.set_viewport_size({"width": 1366, "height": 768})
+    page.login("bev-gd01")
+    page.go("/portal/orders/")
+    menu = page.page.locator(".dh-mainnav a").all_inner_texts()
+    assert "财务" in menu and "API 密钥" in menu, menu
+    # then the header's search box shows its whole placeholder
+    box = page.page.locator(".dh-topsearch input[data-suggest]")
+    assert box.is_visible()
+    placeholder, text_width, room, scroll, client = box.evaluate(
+        """(input) => {
+            const style = getComputedStyle(input);
+            const ctx = document.createElement("canvas").getContext("2d");
+            ctx.font = [style.fontStyle, style.fontWeight, style.fontSize, style.fontFamily].join(" ");
+            const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            return [input.placeholder, ctx.measureText(input.placeholder).width, room, input.scrollWidth,
+                    input.clientWidth];
+        }"""
+    )
+    assert placeholder and text_width <= room, (placeholder, text_width, room)
+    assert scroll <= client
+    assert placeholder == "搜索商品名、拼音、编码或条码"  # at 1366 the full hint has room
+    page.assert_fits()
+    page.shot("header-1366")

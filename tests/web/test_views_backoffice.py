@@ -725,3 +725,18 @@ def test_brands_attributes_and_warehouses_are_listed_a_page_at_a_time(shop, logi
     tiers_page = client.get("/bo/dealers/tiers/").content.decode()
     assert tiers_page.count('data-testid="pager"') == 2
     assert "gpage=2" in tiers_page and "?page=2" not in tiers_page
+
+
+def test_the_order_filters_fold_away_on_small_screens_unless_they_need_attention(shop, login):
+    client = as_role(login, shop, Role.OWNER)
+    # folded below md (the button opens them), always shown from md up
+    body = client.get("/bo/orders/").content.decode()
+    assert '<div class="collapse d-md-block" id="order-filters">' in body
+    assert 'data-bs-target="#order-filters" aria-expanded="false"' in body
+    # the button counts the filters in force
+    body = client.get("/bo/orders/", {"q": "COLA", "channel": "portal"}).content.decode()
+    assert re.search(r'data-testid="filters-toggle">.*?<span class="badge[^"]*">2</span>', body)
+    # and a bad value opens them, so the error next to the field is seen
+    body = client.get("/bo/orders/", {"date_from": "yesterday"}).content.decode()
+    assert '<div class="collapse d-md-block show" id="order-filters">' in body
+    assert 'aria-expanded="true"' in body

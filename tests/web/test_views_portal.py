@@ -162,6 +162,45 @@ def test_a_buyer_has_no_ledger_and_staff_have_no_portal(shop, login):
     assert staff.get("/portal/catalog/").status_code == 403
 
 
+def shown_skus(body: str) -> set[str]:
+    return set(re.findall(r'data-sku="([^"]+)"', body))
+
+
+def test_the_shelf_life_filter_keeps_only_skus_that_keep_at_most_that_long(shop, login):
+    # given cola keeping 60 days, water a year, and a product with no shelf life
+    with tenant_context(shop.tenant):
+        Product.objects.filter(code="P-COLA").update(shelf_life_days=60)
+        Product.objects.filter(code="P-WATER").update(shelf_life_days=365)
+        Product.objects.filter(code="P-LOCAL").update(shelf_life_days=None)
+    client = client_for(login, shop)
+    everything = shown_skus(client.get("/portal/catalog/").content.decode())
+    assert {"COLA", "WATER"} <= everything
+    # when the buyer keeps those keeping at most 90 days
+    response = client.get("/portal/catalog/", {"shelf_life_max": "90"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = response.content.decode()
+    # then only cola is left, the control keeps the choice and a chip removes it
+    assert response.status_code == 200
+    assert shown_skus(body) == {"COLA"}
+    assert '<label for="f-shelf-life">保质期</label>' in body
+    assert '<option value="90" selected>90 天以内</option>' in body
+    assert 'class="dh-chip" href="?"' in body and "保质期 ≤ 90 天" in body
+    # and a year lets water in as well, never the product without a shelf life
+    year = shown_skus(client.get("/portal/catalog/", {"shelf_life_max": "365"}).content.decode())
+    assert {"COLA", "WATER"} <= year and "LOCAL" not in year
+
+
+def test_a_bad_shelf_life_is_reported_next_to_the_control_and_ignored(shop, login):
+    client = client_for(login, shop)
+    for bad in ["abc", "7", "-1", "9" * 30]:
+        response = client.get("/portal/catalog/", {"shelf_life_max": bad}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        body = response.content.decode()
+        assert response.status_code == 200, bad
+        assert re.search(r'id="f-shelf-life-errors">请从列表中选择保质期。</div>', body), bad
+        assert 'aria-describedby="f-shelf-life-errors"' in body
+        assert {"COLA", "WATER"} <= shown_skus(body)  # the bad filter is ignored
+        assert 'dh-chip"' not in body
+
+
 # --- bounded queries ------------------------------------------------------------------------------
 
 

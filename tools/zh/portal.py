@@ -45,6 +45,10 @@ ZH = {
     "To": "止",
     "All statuses": "全部状态",
     "The end date is before the start date.": "结束日期早于开始日期。",
+    "Choose a shelf life from the list.": "请从列表中选择保质期。",
+    "Any shelf life": "不限保质期",
+    "Up to %(n)s days": "%(n)s 天以内",
+    "Shelf life ≤ %(n)s days": "保质期 ≤ %(n)s 天",
     # navigation and layout
     "Products": "商品",
     "Cart": "购物车",

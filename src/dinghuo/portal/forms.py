@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dinghuo.accounts.roles import DEALER_ROLES, Role
@@ -284,10 +285,34 @@ def _money(value: str | None) -> Decimal | None:
     return amount if amount.is_finite() and Decimal(0) <= amount < Decimal("1e12") else None
 
 
+SHELF_LIFE_BOUNDS = (30, 90, 180, 365)
+
+
+class CatalogFilterForm(forms.Form):
+    """The catalog's choice filters: a bad value is reported next to its control and ignored."""
+
+    shelf_life_max = forms.TypedChoiceField(
+        label=_("Shelf life"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Choose a shelf life from the list.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shelf_life_max"].choices = [
+            ("", _("Any shelf life")),
+            *((str(n), gettext("Up to %(n)s days") % {"n": n}) for n in SHELF_LIFE_BOUNDS),
+        ]
+
+
 class CatalogParams:
     """The catalog page's query string, parsed leniently: a bad value is dropped, never a 500."""
 
     def __init__(self, query) -> None:
+        self.form = CatalogFilterForm(query)
+        self.shelf_life_max: int | None = self.form.cleaned_data["shelf_life_max"] if self.form.is_valid() else None
         self.q = (query.get("q") or "").strip()[:100]
         self.category = _int(query.get("category"))
         self.brands = tuple(sorted({i for i in (_int(v) for v in query.getlist("brand")) if i}))[:20]
@@ -328,6 +353,7 @@ class CatalogParams:
             or self.tags
             or self.attr_values
             or self.in_stock
+            or self.shelf_life_max is not None
             or self.price_min is not None
             or self.price_max is not None
         )

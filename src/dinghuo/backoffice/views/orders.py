@@ -56,6 +56,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "page": paginate(request, order_selectors.order_list(actor=request.actor, filters=filters)),
         "status_counts": selectors.order_status_counts(actor=request.actor),
         "statuses": S.choices,
+        "filter_count": sum(1 for name in ("q", "dealer", "channel", "date_from", "date_to") if request.GET.get(name)),
     }
     template = "backoffice/partials/order_rows.html" if request.htmx else "backoffice/pages/order_list.html"
     return page(request, template, context)

@@ -58,6 +58,7 @@ def _search(request: HttpRequest, me, params: CatalogParams, promotions) -> dict
         price_min=params.price_min,
         price_max=params.price_max,
         in_stock=params.in_stock,
+        shelf_life_max_days=params.shelf_life_max,
     )
     error = ""
     try:
@@ -167,6 +168,9 @@ def _chips(request: HttpRequest, params: CatalogParams, facets) -> list[dict]:
         chips.append({"label": label, "url": without(("attr",), raw)})
     if params.in_stock:
         chips.append({"label": _("In stock"), "url": without(("in_stock",))})
+    if params.shelf_life_max is not None:
+        label = _("Shelf life ≤ %(n)s days") % {"n": params.shelf_life_max}
+        chips.append({"label": label, "url": without(("shelf_life_max",))})
     if params.price_min is not None or params.price_max is not None:
         low = f"¥{params.price_min}" if params.price_min is not None else ""
         high = f"¥{params.price_max}" if params.price_max is not None else ""

@@ -5,6 +5,35 @@
 
   function closest(el, selector) { return el && el.closest ? el.closest(selector) : null; }
 
+  // --- search boxes: a shorter placeholder where the long one would be cut off --------------------
+  // (the header's box next to a long menu, e.g. with Finance and API keys at 1366px)
+  let measure = null;
+  function textWidth(text, style) {
+    measure = measure || document.createElement("canvas").getContext("2d");
+    measure.font = style.fontStyle + " " + style.fontWeight + " " + style.fontSize + " " + style.fontFamily;
+    return measure.measureText(text).width;
+  }
+  function fitPlaceholder(input) {
+    const full = input.getAttribute("data-placeholder-full") || input.getAttribute("placeholder") || "";
+    const short = input.getAttribute("data-placeholder-short");
+    if (!short || !input.offsetParent) return;
+    input.setAttribute("data-placeholder-full", full);
+    const style = window.getComputedStyle(input);
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    input.setAttribute("placeholder", textWidth(full, style) <= room ? full : short);
+  }
+  function fitPlaceholders() {
+    document.querySelectorAll("input[data-placeholder-short]").forEach(fitPlaceholder);
+  }
+  let fitTimer;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(fitTimer);
+    fitTimer = window.setTimeout(fitPlaceholders, 100);
+  });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fitPlaceholders);
+  else fitPlaceholders();
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(fitPlaceholders);
+
   // --- search suggestions: keyboard, open/close -------------------------------------------------
   function suggestBox(input) { return input.parentElement.querySelector(".dh-suggest"); }
   function items(box) { return Array.prototype.slice.call(box.querySelectorAll(".dh-suggest-item")); }
