@@ -222,11 +222,10 @@ def _stray_place(rest: str, inside: Region) -> str | None:
     for name, region in _full_names().get(rest[0], []):
         if rest.startswith(name):
             matches.setdefault(name, []).append(region)
-    for name, places in sorted(matches.items(), key=lambda t: -len(t[0])):
-        if not any(inside.contains(r) for r in places):
-            return name
+    if not matches:
         return None
-    return None
+    name = max(matches, key=len)  # the longest name the text starts with is the place it names
+    return None if any(inside.contains(r) for r in matches[name]) else name
 
 
 def parse_address(text: str) -> ParsedAddress:

@@ -91,8 +91,9 @@ class WebhookDelivery(TenantModel):
     A delivery round (notify/dispatch.py, a task run by ``dinghuo worker``) claims a due delivery
     (``delivering`` with a lease), posts it outside any transaction and records the outcome:
     ``succeeded``, or ``retrying`` with an exponential backoff until ``abandoned``. A delivery whose
-    worker died keeps ``delivering`` until its lease ends and is then sent again. Among the non-manual deliveries of one subscription and aggregate (an
-    order, a stock row), only the oldest unfinished one is ever sent. A manual redelivery from the
+    worker died keeps ``delivering`` until its lease ends and is then sent again. Among the
+    non-manual deliveries of one subscription and aggregate (an order, a stock row), only the oldest
+    unfinished one is ever sent. A manual redelivery from the
     back office is a new row with ``manual`` set, outside that ordering.
     """
 
