@@ -108,12 +108,16 @@ def scope_dealers(actor: Actor, qs: QuerySet, field: str = "", *, include_childr
     """
     prefix = f"{field}__" if field else ""
     pk = f"{field}_id" if field else "pk"
-    if actor.is_system:
+    if sees_every_dealer(actor):
         return qs
     if actor.is_dealer:
         if include_children:
             return qs.filter(Q(**{pk: actor.dealer_id}) | Q(**{f"{prefix}parent_id": actor.dealer_id}))
         return qs.filter(**{pk: actor.dealer_id})
-    if actor.role == Role.SALES_REP:
-        return qs.filter(**{f"{prefix}sales_rep_id": actor.user_id})
-    return qs
+    return qs.filter(**{f"{prefix}sales_rep_id": actor.user_id})
+
+
+def sees_every_dealer(actor: Actor) -> bool:
+    """Whether ``scope_dealers`` leaves the actor's querysets as they are (system and brand staff
+    other than sales reps, who see only their own dealers)."""
+    return actor.is_system or (not actor.is_dealer and actor.role != Role.SALES_REP)

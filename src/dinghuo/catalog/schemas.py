@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from dinghuo.api.schemas import Dec, Out
+
 
 class SearchParams(Schema):
     q: str = Field("", max_length=100, description="Keywords: Chinese, pinyin, initials, a SKU code or a barcode")
@@ -28,20 +30,20 @@ class SearchParams(Schema):
     dealer: int | None = Field(None, description="Staff only: price and filter as this dealer")
 
 
-class UnitOut(Schema):
+class UnitOut(Out):
     name: str
-    factor: Decimal
+    factor: Dec
     barcode: str
     is_default: bool
 
 
-class StockOut(Schema):
+class StockOut(Out):
     status: str  # in_stock | backorder | out_of_stock
     label: str
-    available: Decimal | None = None  # base units; shown to staff only
+    available: Dec | None = None  # base units; shown to staff only
 
 
-class ProductBrief(Schema):
+class ProductBrief(Out):
     id: int
     code: str
     name: str
@@ -52,15 +54,15 @@ class ProductBrief(Schema):
     image: str | None = None
 
 
-class SearchHitOut(Schema):
+class SearchHitOut(Out):
     sku_id: int
     sku_code: str
     sku_name: str
     barcode: str
     base_unit: str
-    moq: Decimal
-    order_multiple: Decimal
-    price: Decimal
+    moq: Dec
+    order_multiple: Dec
+    price: Dec
     price_source: str  # dealer | list
     product: ProductBrief
     stock: StockOut
@@ -69,14 +71,14 @@ class SearchHitOut(Schema):
     units: list[UnitOut]
 
 
-class FacetValueOut(Schema):
+class FacetValueOut(Out):
     value: str
     label: str
     count: int
     selected: bool
 
 
-class FacetOut(Schema):
+class FacetOut(Out):
     key: str
     label: str
     kind: str
@@ -84,7 +86,7 @@ class FacetOut(Schema):
     values: list[FacetValueOut]
 
 
-class SearchOut(Schema):
+class SearchOut(Out):
     q: str
     sort: str
     total: int

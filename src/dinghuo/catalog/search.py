@@ -49,6 +49,7 @@ from dinghuo.catalog.search_index import (
     reindex_products,
 )
 from dinghuo.core.money import quantize
+from dinghuo.core.prepared import prepared
 from dinghuo.core.tenancy import Actor
 from dinghuo.dealers.models import Dealer
 
@@ -204,8 +205,7 @@ def search_skus(
         base = base.none()
     categories: dict[int, _Category] = {}
     if facets or filters.category_id:
-        rows = Category.objects.values_list("pk", "name", "path", "sort")
-        categories = {row[0]: _Category(*row) for row in rows}
+        categories = {row[0]: _Category(*row) for row in _categories.queryset()}
     if filters.category_id and filters.category_id not in categories:
         raise CategoryNotFound(detail={"category": filters.category_id})
 
@@ -345,11 +345,26 @@ def _units_and_images(skus: list[Sku]) -> tuple[dict[int, list[SkuUnit]], dict[i
     units: dict[int, list[SkuUnit]] = {}
     images: dict[int, ProductImage] = {}
     if skus:
-        for unit in SkuUnit.objects.filter(sku_id__in=[s.pk for s in skus]).order_by("factor", "pk"):
+        for unit in _units.queryset(sku_ids=[s.pk for s in skus]):
             units.setdefault(unit.sku_id, []).append(unit)
-        for image in ProductImage.objects.filter(product_id__in={s.product_id for s in skus}).order_by("sort", "pk"):
+        for image in _images.queryset(product_ids=sorted({s.product_id for s in skus})):
             images.setdefault(image.product_id, image)
     return units, images
+
+
+@prepared
+def _categories() -> QuerySet[Category]:
+    return Category.objects.values_list("pk", "name", "path", "sort")
+
+
+@prepared
+def _units(sku_ids: list[int]) -> QuerySet[SkuUnit]:
+    return SkuUnit.objects.filter(sku_id__any=sku_ids).order_by("factor", "pk")
+
+
+@prepared
+def _images(product_ids: list[int]) -> QuerySet[ProductImage]:
+    return ProductImage.objects.filter(product_id__any=product_ids).order_by("sort", "pk")
 
 
 def _score(text: TextQuery, hits: CodeHits) -> Any:

@@ -3,7 +3,8 @@
 from django.db.models import Count, Q, QuerySet
 
 from dinghuo.accounts.models import Membership
-from dinghuo.accounts.permissions import require, scope_dealers
+from dinghuo.accounts.permissions import require, scope_dealers, sees_every_dealer
+from dinghuo.core.prepared import prepared
 from dinghuo.core.tenancy import Actor
 from dinghuo.dealers.errors import DealerNotFound
 from dinghuo.dealers.models import Address, Dealer, DealerRegion, DealerTier, PriceGroup
@@ -41,15 +42,25 @@ def dealer_get(*, actor: Actor, pk: int | str, for_update: bool = False) -> Deal
         pk = int(pk)
     except (TypeError, ValueError):
         raise DealerNotFound()
-    if actor.is_dealer:
-        qs = scope_dealers(actor, Dealer.objects.all(), include_children=True)
-    else:
+    if not actor.is_dealer:
         require(actor, "dealers.view")
-        qs = scope_dealers(actor, Dealer.objects.all())
-    dealer = qs.select_related("tier", "sales_rep", "parent", "price_group").filter(pk=pk).first()
+    if pk == actor.dealer_id or sees_every_dealer(actor):  # in scope whatever it is: the catalog's every read
+        dealer = _dealer_detail.first(pk=pk)
+    else:
+        qs = scope_dealers(actor, Dealer.objects.all(), include_children=actor.is_dealer)
+        dealer = _with_detail(qs).filter(pk=pk).first()
     if dealer is None:
         raise DealerNotFound()
     return dealer
+
+
+def _with_detail(qs: QuerySet[Dealer]) -> QuerySet[Dealer]:
+    return qs.select_related("tier", "sales_rep", "parent", "price_group")
+
+
+@prepared
+def _dealer_detail(pk: int) -> QuerySet[Dealer]:
+    return _with_detail(Dealer.objects.filter(pk=pk))[:1]
 
 
 def dealer_detail_related(dealer: Dealer) -> dict:
