@@ -30,14 +30,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dinghuo.config.settings")
 os.environ.setdefault("DINGHUO_DB_POOL", "0")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
+import search as bench_search  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-import search as bench_search  # noqa: E402
 from dinghuo.core.tenancy import tenant_context  # noqa: E402
 from dinghuo.tenancy.models import Tenant  # noqa: E402
 
@@ -50,7 +50,7 @@ class SqlTimer:
         self.count = 0
         self.by_shape: dict[str, list[float]] = defaultdict(list)
 
-    def __call__(self, execute, sql, params, many, context):  # noqa: ANN001 — Django's execute wrapper
+    def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
