@@ -21,6 +21,7 @@ import functools
 import json
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
@@ -87,7 +88,9 @@ def _plan(model: type[models.Model]) -> tuple:
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "\\" in text or '"' in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text + '"'
 
 
 def _literal(f: models.Field, prep: str, values: list) -> str:
@@ -121,7 +124,7 @@ def _unnest_sql(objs: Sequence[models.Model], params: list) -> str:
     model = type(objs[0])
     plan = [p for p in _plan(model) if not (p[0].primary_key and getattr(objs[0], p[1]) is None)]
     for f, attname, auto, prep, _array in plan:
-        values = [getattr(obj, attname) for obj in objs]
+        values = list(map(attrgetter(attname), objs))
         if auto:  # auto_now(_add) fills what the caller left empty
             values = [f.pre_save(obj, True) if v is None else v for obj, v in zip(objs, values, strict=True)]
         params.append(_literal(f, prep, values))
@@ -144,34 +147,38 @@ def build(model: type[models.Model], /, **values: Any) -> models.Model:
     Fields not given get their defaults. The instance's attributes are filled directly, so no
     ``pre_init``/``post_init`` signal is sent: use it for plain rows (no image or generic fields).
     """
-    args = []
-    given = 0
-    related = []
-    for attname, name, f in _layout(model):
-        if attname in values:
-            args.append(values[attname])
-            given += 1
-        elif name is not None and name in values:
-            obj = values[name]
-            related.append((name, obj))
-            args.append(None if obj is None else obj.pk)
-            given += 1
-        else:
-            args.append(f.get_default())
-    if given != len(values):
-        known = {n for a, rel, _f in _layout(model) for n in (a, rel) if n}
-        raise TypeError(f"{model.__name__} has no field(s) {sorted(set(values) - known)}")
+    defaults, made, relations = _template(model)
+    data = defaults.copy()  # every field, at its default: a plain one computed once, per model
     instance = model.__new__(model)
-    instance._state = ModelState()
-    instance.__dict__.update(zip(_attnames(model), args, strict=True))
-    for name, obj in related:
-        instance._state.fields_cache[name] = obj
+    instance._state = state = ModelState()
+    for key, value in values.items():
+        if key in defaults:
+            data[key] = value
+        elif key in relations:
+            data[relations[key]] = None if value is None else value.pk
+            state.fields_cache[key] = value
+        else:
+            raise TypeError(f"{model.__name__} has no field {key!r}")
+    for attname, name, f in made:  # a default made per row (a callable: dict, list, now) unless given
+        if attname not in values and name not in values:
+            data[attname] = f.get_default()
+    instance.__dict__.update(data)
     return instance
 
 
 @functools.cache
-def _attnames(model: type[models.Model]) -> tuple[str, ...]:
-    return tuple(attname for attname, _name, _f in _layout(model))
+def _template(model: type[models.Model]) -> tuple[dict[str, Any], tuple, dict[str, str]]:
+    """(attname → default for every field, the fields whose default is made per row, relation
+    name → attname)."""
+    defaults: dict[str, Any] = {}
+    made = []
+    for attname, name, f in _layout(model):
+        per_row = f.has_default() and callable(f.default)
+        defaults[attname] = None if per_row else f.get_default()
+        if per_row:
+            made.append((attname, name, f))
+    relations = {name: attname for attname, name, _f in _layout(model) if name is not None}
+    return defaults, tuple(made), relations
 
 
 def _server_side_cursor():
