@@ -21,6 +21,9 @@ def set_credit_limit(w, dealer_code: str, limit: str) -> None:
     w.page.locator("[data-testid=dealer-rows] tbody a").first.click()
     w.page.wait_for_load_state()
     w.page.click("button[data-bs-target='#credit-form']")
+    # Bootstrap animates the form open (.collapsing, overflow hidden): a click on its submit button
+    # before the animation ends can be lost (no submit, no request), so wait until it is fully open
+    w.page.wait_for_selector("#credit-form.collapse.show")
     w.page.fill("#id_credit_limit", limit)
     w.page.fill("#id_terms_days", "30")
     w.page.fill("#id_reason", "浏览器测试：调整授信")
