@@ -15,11 +15,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Case, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
-from dinghuo.core import regions
+from dinghuo.core import regions, tenancy
+from dinghuo.core.errors import TenantContextMissing
 from dinghuo.core.prepared import prepared
 from dinghuo.dealers.models import Dealer
 from dinghuo.pricing.models import PriceList, PriceListItem
@@ -235,10 +250,16 @@ def _source(key: DealerKey, kind: str, region: str) -> str:
     return kind
 
 
+PRICE = DecimalField(max_digits=16, decimal_places=2)
+
+
 def annotate_dealer_price(qs: QuerySet, key: DealerKey, at: dt.datetime, sku_field: str = "pk") -> QuerySet:
     """Annotate a queryset of SKUs (or of rows pointing at a SKU via ``sku_field``) with
     ``dealer_price``: the dealer's price per base unit at the smallest volume tier, in SQL, so that
     search can filter and sort by it. Falls back to the SKU's list price."""
+    fallback = F("list_price") if sku_field == "pk" else F(sku_field.replace("_id", "") + "__list_price")
+    if connection.vendor == "postgresql":
+        return qs.annotate(dealer_price=Coalesce(_BestListPrice(F(sku_field), key, at), fallback, output_field=PRICE))
     best = (
         PriceListItem.objects.filter(
             sku_id=OuterRef(sku_field), price_list__in=PriceList.objects.filter(_applicable(key, at))
@@ -247,7 +268,56 @@ def annotate_dealer_price(qs: QuerySet, key: DealerKey, at: dt.datetime, sku_fie
         .order_by("rank", "price_list_id", "min_qty")
         .values("price")[:1]
     )
-    fallback = F("list_price") if sku_field == "pk" else F(sku_field.replace("_id", "") + "__list_price")
-    return qs.annotate(
-        dealer_price=Coalesce(Subquery(best, output_field=DecimalField(max_digits=16, decimal_places=2)), fallback)
-    )
+    return qs.annotate(dealer_price=Coalesce(Subquery(best, output_field=PRICE), fallback, output_field=PRICE))
+
+
+K = PriceList.Kind
+_BEST_LIST_PRICE = f"""(SELECT i."price" FROM "pricing_pricelistitem" i
+    INNER JOIN "pricing_pricelist" l ON l."id" = i."price_list_id"
+    WHERE i."sku_id" = ({{sku}}) AND {{tenant}} AND l."is_active"
+    AND (l."kind" = '{K.LIST}' OR (l."kind" = '{K.CONTRACT}' AND l."dealer_id" = %s)
+         OR (l."kind" = '{K.GROUP}' AND l."price_group_id" = %s) OR (l."kind" = '{K.TIER}' AND l."tier_id" = %s)
+         OR (l."kind" = '{K.REGION}' AND l."region_code" = ANY(%s::varchar[])))
+    AND (l."valid_from" IS NULL OR l."valid_from" <= %s) AND (l."valid_to" IS NULL OR l."valid_to" > %s)
+    ORDER BY COALESCE(array_position(%s::text[], CASE WHEN l."kind" <> '{K.REGION}' THEN l."kind"::text
+        WHEN l."region_code" = %s THEN 'city' WHEN l."region_code" = %s THEN 'province' END), 99),
+        l."id", i."min_qty"
+    LIMIT 1)"""
+
+
+class _BestListPrice(Func):
+    """The price list price ``annotate_dealer_price`` means, as one SQL text on PostgreSQL: the same
+    lists (``_applicable``), ranked by the same precedence (``_rank_case``, here the position of the
+    list's kind in the tenant's order), tie-broken by list and smallest tier, but with none of the
+    ORM's building and compiling of that subquery on every search (about a seventh of its CPU)."""
+
+    output_field = PRICE
+
+    def __init__(self, sku: F, key: DealerKey, at: dt.datetime):
+        super().__init__(sku)
+        self.key, self.at = key, at
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        sku_sql, sku_params = compiler.compile(self.source_expressions[0])
+        tenant = tenancy._tenant.get()
+        if tenant is None:
+            raise TenantContextMissing("price lists queried outside a tenant context; use tenant_context(tenant)")
+        if type(tenant) is int:
+            where_tenant, tenant_params = 'i."tenant_id" = %s AND l."tenant_id" = %s', [tenant, tenant]
+        else:  # all_tenants(): as the ORM's tenant lookup compiles there
+            where_tenant, tenant_params = 'i."tenant_id" IS NOT NULL', []
+        key = self.key
+        params = [
+            *sku_params,
+            *tenant_params,
+            key.dealer_id,
+            key.price_group_id or 0,
+            key.tier_id or 0,
+            _region_codes(key),
+            self.at,
+            self.at,
+            precedence(key.tenant_settings),
+            key.city_code or "-",
+            key.province_code,
+        ]
+        return _BEST_LIST_PRICE.format(sku=sku_sql, tenant=where_tenant), params
