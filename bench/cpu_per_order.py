@@ -1,5 +1,7 @@
-"""Server CPU per order through the real HTTP API: starts `dinghuo serve`, drives it with the load
-driver, and divides the CPU time its worker processes used by the orders they placed.
+"""CPU per order through the real HTTP API: starts `dinghuo serve`, drives it with the load driver,
+and divides the CPU time its worker processes used by the orders they placed — and likewise the
+CPU of every PostgreSQL process on the machine (backends, WAL writer, checkpointer: run it with
+nothing else using the database) and of the load driver.
 
     DATABASE_URL=postgres://…/dinghuo_bench python bench/cpu_per_order.py --info var/bench/dataset.json
 
@@ -47,6 +49,20 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every process named ``postgres`` (the server, its backends and helpers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--info", required=True)
@@ -63,16 +79,21 @@ def main() -> None:
         api = f"{url}/api/v1/orders"
         maker = OrderMaker(dealers=info["dealers"], skus=info["skus"][1:], lines=10)
         run_closed(api, info["token"], maker, clients=4, seconds=3)  # warm-up
-        before = cpu_seconds(proc.pid)
+        before, db_before = cpu_seconds(proc.pid), postgres_cpu_seconds()
         started = time.process_time()
         result = run_closed(api, info["token"], maker, clients=args.clients, seconds=args.seconds)
         driver = time.process_time() - started
-        used = cpu_seconds(proc.pid) - before
+        used, db = cpu_seconds(proc.pid) - before, postgres_cpu_seconds() - db_before
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     ok = max(result["ok"], 1)
-    print(json.dumps({**result, "server_cpu_ms_per_order": 1000 * used / ok, "driver_cpu_ms_per_order": 1000 * driver / ok}))
+    per_order = {
+        "server_cpu_ms_per_order": 1000 * used / ok,
+        "postgres_cpu_ms_per_order": 1000 * db / ok,
+        "driver_cpu_ms_per_order": 1000 * driver / ok,
+    }
+    print(json.dumps({**result, **per_order}))
 
 
 if __name__ == "__main__":

@@ -88,6 +88,37 @@ def test_postgres_url_gets_a_bounded_pool(tmp_path):
     assert "'max_size': 7" in str(data["options"]["pool"])
 
 
+def test_postgres_statements_are_prepared_unless_the_url_says_not(tmp_path):
+    import json
+
+    # by default parameters travel apart from the text and repeated statements are prepared
+    out = run(tmp_path, DATABASE_URL="postgres://u:p@db.example:5432/shop")
+    options = json.loads(out.stdout)["options"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 2
+    # ?prepare=0 (a pooler in transaction mode) sends every statement as text
+    out = run(tmp_path, DATABASE_URL="postgres://u:p@db.example:5432/shop?prepare=0")
+    options = json.loads(out.stdout)["options"]
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
+@pytest.mark.django_db
+def test_on_postgres_a_statement_run_again_is_prepared_on_its_connection():
+    from django.db import connection
+
+    from dinghuo.tenancy.models import Tenant
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    # when the same query runs a few times on a connection
+    for _ in range(3):
+        list(Tenant.objects.filter(code="prepared-probe"))
+    # then PostgreSQL holds it prepared
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('"tenancy_tenant"' in s and "prepared-probe" not in s for s in statements), statements
+
+
 @pytest.mark.parametrize(
     ("url", "says"),
     [
