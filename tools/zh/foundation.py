@@ -290,6 +290,7 @@ ZH = {
     "month": "月份",
     "sales fact": "销售事实",
     "sales facts": "销售事实",
+    "SKU sales by province": "各省SKU销量",
     "Rebate %%": "返利比例（%%）",
     "this line already has a flash price": "该行已是秒杀价",
 }

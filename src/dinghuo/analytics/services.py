@@ -1,4 +1,5 @@
-"""Keep the sales facts current: recompute the (dealer, month) cells whose orders changed."""
+"""Keep the sales facts current: recompute the (dealer, month) cells whose orders changed, and
+the window of SKU sales by province behind search's regional best-sellers."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from dinghuo.analytics.models import FactWatermark, SalesFact
+from dinghuo.analytics.models import SKU_SALES_WINDOW_DAYS, FactWatermark, SalesFact, SkuSales
 from dinghuo.core.tenancy import current_tenant_id, stamp_tenant
 from dinghuo.orders.models import Order, OrderLine
 
 COUNTED = [s for s in Order.Status.values if s not in (Order.Status.CANCELLED, Order.Status.REJECTED)]
+SKU_SALES_REBUILD = dt.timedelta(minutes=30)  # rebuilt at least this often while facts are refreshed
 ANALYZE_AFTER = 50_000  # cells written at once (a full rebuild, a backfill): the planner's statistics are stale
 
 
@@ -28,7 +30,48 @@ def _cells_changed_since(since: dt.datetime | None) -> set[tuple[int, dt.date]]:
 
 
 def refresh_facts(*, full: bool = False) -> int:
-    """Bring the current tenant's facts up to date; returns the number of cells recomputed."""
+    """Bring the current tenant's facts up to date; returns the number of cells recomputed. The SKU
+    sales window is rebuilt too when orders changed, or when it is over half an hour old."""
+    cells = _refresh_cells(full=full)
+    mark = FactWatermark.objects.filter(tenant_id=current_tenant_id()).first()
+    built = mark.sku_sales_at if mark is not None else None
+    if full or cells or built is None or timezone.now() - built >= SKU_SALES_REBUILD:
+        refresh_sku_sales()
+    return cells
+
+
+def refresh_sku_sales(*, at: dt.datetime | None = None) -> int:
+    """Rebuild the current tenant's ``SkuSales`` for the window ending ``at`` (now) in one INSERT …
+    SELECT; returns the rows written."""
+    at = at or timezone.now()
+    tenant_id = current_tenant_id()
+    lines, orders = OrderLine._meta.db_table, Order._meta.db_table
+    with transaction.atomic():
+        mark, _ = FactWatermark.objects.select_for_update().get_or_create(tenant_id=tenant_id)
+        SkuSales.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {SkuSales._meta.db_table} (tenant_id, sku_id, province, qty_base) "
+                f"SELECT l.tenant_id, l.sku_id, substr(o.ship_to_region, 1, 2), SUM(l.qty_base) "
+                f"FROM {lines} l INNER JOIN {orders} o ON o.id = l.order_id "
+                f"WHERE o.tenant_id = %s AND l.tenant_id = %s AND o.created_at >= %s AND o.created_at <= %s "
+                f"AND o.status NOT IN (%s, %s) GROUP BY l.tenant_id, l.sku_id, substr(o.ship_to_region, 1, 2)",
+                [
+                    tenant_id,
+                    tenant_id,
+                    at - dt.timedelta(days=SKU_SALES_WINDOW_DAYS),
+                    at,
+                    Order.Status.CANCELLED.value,
+                    Order.Status.REJECTED.value,
+                ],
+            )
+            written = cursor.rowcount
+        mark.sku_sales_at = at
+        mark.save(update_fields=["sku_sales_at"])
+    return written
+
+
+def _refresh_cells(*, full: bool = False) -> int:
     now = timezone.now()
     with transaction.atomic():
         mark, _ = FactWatermark.objects.select_for_update().get_or_create(tenant_id=current_tenant_id())

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -29,6 +30,7 @@ from django.db.models import (
     Sum,
     TextField,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import Contains, Exact
@@ -36,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dinghuo.accounts.permissions import require
+from dinghuo.analytics.models import SKU_SALES_WINDOW_DAYS, FactWatermark, SkuSales
 from dinghuo.catalog.models import AttributeValue, Category, Product, ProductImage, RelatedProduct, Sku, Tag
 from dinghuo.catalog.search_errors import ProductNotFound
 from dinghuo.core.errors import PermissionDenied
@@ -51,7 +54,8 @@ QTY = DecimalField(max_digits=14, decimal_places=3)
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 IN_STOCK, BACKORDER, OUT_OF_STOCK = "in_stock", "backorder", "out_of_stock"
 STOCK_LABELS = {IN_STOCK: _("In stock"), BACKORDER: _("Available on backorder"), OUT_OF_STOCK: _("Out of stock")}
-SALES_WINDOW_DAYS = 90
+SALES_WINDOW_DAYS = SKU_SALES_WINDOW_DAYS
+SALES_FRESH = dt.timedelta(hours=1)  # how old the kept SkuSales window may be and still rank search
 
 
 # --- who is buying ---------------------------------------------------------------------------
@@ -194,17 +198,30 @@ def with_regional_sales(
 ) -> QuerySet:
     """Annotate SKUs with ``region_sales``: base units ordered for the dealer's province in the last ``days``.
 
-    One correlated aggregate per SKU over the order lines index (sku) joined to their orders;
-    cancelled and rejected orders do not count. Staff without a dealer rank by national sales.
+    Cancelled and rejected orders do not count; staff without a dealer rank by national sales.
+    While the tenant's ``SkuSales`` window is fresh (rebuilt by ``refresh_facts`` within
+    ``SALES_FRESH`` of ``at``) each SKU's figure is one index lookup there, as of that rebuild;
+    otherwise (no rebuild yet, cron not running, another window) it is summed live from the order
+    lines, one correlated aggregate per SKU. The choice is made inside the query (a one-time
+    subplan on PostgreSQL), so it costs no statement of its own.
     """
-    since = (at or timezone.now()) - dt.timedelta(days=days)
-    lines = OrderLine.objects.filter(sku_id=OuterRef("pk"), order__created_at__gte=since).exclude(
-        order__status__in=[Order.Status.CANCELLED, Order.Status.REJECTED]
-    )
+    at = at or timezone.now()
+    lines = OrderLine.objects.filter(sku_id=OuterRef("pk"), order__created_at__gte=at - dt.timedelta(days=days))
+    lines = lines.exclude(order__status__in=[Order.Status.CANCELLED, Order.Status.REJECTED])
+    kept = SkuSales.objects.filter(sku_id=OuterRef("pk"))
     if dealer is not None and re.fullmatch(r"\d{6}", dealer.region_code or ""):
         lines = lines.filter(order__ship_to_region__startswith=dealer.region_code[:2])
-    total = lines.values("sku_id").annotate(s=Sum("qty_base")).values("s")
-    return qs.annotate(region_sales=Coalesce(Subquery(total, output_field=QTY), Value(Decimal(0)), output_field=QTY))
+        kept = kept.filter(province=dealer.region_code[:2])
+    live = Coalesce(_total(lines, "qty_base"), Value(Decimal(0)), output_field=QTY)
+    if days != SALES_WINDOW_DAYS:
+        return qs.annotate(region_sales=live)
+    fresh = Exists(FactWatermark.objects.filter(sku_sales_at__range=(at - SALES_FRESH, at + SALES_FRESH)))
+    kept_total = Coalesce(_total(kept, "qty_base"), Value(Decimal(0)), output_field=QTY)
+    return qs.annotate(region_sales=Case(When(fresh, then=kept_total), default=live, output_field=QTY))
+
+
+def _total(rows: QuerySet, field: str) -> Subquery:
+    return Subquery(rows.values("sku_id").annotate(s=Sum(field)).values("s"), output_field=QTY)
 
 
 # --- the category tree -----------------------------------------------------------------------
