@@ -388,14 +388,14 @@ def build(*, skus: int, dealers: int, lines: int, seed: int, say=print) -> dict:
     with tenant_context(tenant, actor):
         reindex_products()  # search text with segmented words, pinyin and initials
     say(f"  search index built {time.monotonic() - started:.1f}s")
-    from dinghuo.analytics.services import refresh_sku_sales
-
-    with tenant_context(tenant, actor):
-        cells = refresh_sku_sales()  # what cron's refresh_facts keeps for search's regional best-sellers
-    say(f"  {cells} SKU × province sales cells of the last 90 days {time.monotonic() - started:.1f}s")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     say(f"  analysed; dataset loaded in {time.monotonic() - started:.1f}s")
+    from dinghuo.analytics.services import refresh_sku_sales
+
+    with tenant_context(tenant, actor):  # what cron's refresh_facts keeps for the regional best-sellers
+        cells = refresh_sku_sales()  # (after ANALYZE: with no statistics the planner loops over the lines)
+    say(f"  {cells} SKU × province sales cells of the last 90 days {time.monotonic() - started:.1f}s")
     token = ""
     try:
         from dinghuo.api.services import api_key_create

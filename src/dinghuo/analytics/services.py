@@ -68,6 +68,9 @@ def refresh_sku_sales(*, at: dt.datetime | None = None) -> int:
             written = cursor.rowcount
         mark.sku_sales_at = at
         mark.save(update_fields=["sku_sales_at"])
+    if connection.vendor == "postgresql":  # every row replaced: fresh statistics for search's lookups
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SkuSales._meta.db_table}")
     return written
 
 
