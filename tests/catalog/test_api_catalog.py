@@ -88,6 +88,14 @@ def test_staff_cannot_price_as_a_dealer_of_another_tenant(world, world_b, catalo
     assert response.json()["code"] == "dealer_not_found"
 
 
+@pytest.mark.parametrize("dealer", [2**63, 10**20, -1, 0])
+def test_a_dealer_id_no_row_can_have_is_404_not_an_error(world, catalog, login, dealer):
+    client = login(world.user(Role.OWNER))
+    response = client.get(f"{URL}/search", {"q": "可乐", "dealer": dealer})
+    assert response.status_code == 404
+    assert response.json()["code"] == "dealer_not_found"
+
+
 def test_filters_and_sort_from_the_query_string(world, catalog, login):
     client = login(world.user(Role.BUYER))
     response = client.get(
