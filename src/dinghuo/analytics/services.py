@@ -33,8 +33,7 @@ def refresh_facts(*, full: bool = False) -> int:
     """Bring the current tenant's facts up to date; returns the number of cells recomputed. The SKU
     sales window is rebuilt too when orders changed, or when it is over half an hour old."""
     cells = _refresh_cells(full=full)
-    mark = FactWatermark.objects.filter(tenant_id=current_tenant_id()).first()
-    built = mark.sku_sales_at if mark is not None else None
+    built = FactWatermark.objects.values_list("sku_sales_at", flat=True).first()
     if full or cells or built is None or timezone.now() - built >= SKU_SALES_REBUILD:
         refresh_sku_sales()
     return cells

@@ -132,6 +132,19 @@ def reset_request_context(tokens: tuple) -> None:
 ALL_TENANTS = _ALL
 
 
+def in_current_tenant_sql(column: str, what: str) -> tuple[str, list]:
+    """``<column> = <the current tenant>`` as SQL and params (a tautology inside ``all_tenants()``);
+    without a context, ``TenantContextMissing`` naming ``what`` was queried. For SQL written by hand."""
+    value = _tenant.get()
+    if value is None:
+        raise TenantContextMissing(
+            f"{what} queried outside a tenant context; use tenant_context(tenant) or all_tenants()"
+        )
+    if value is _ALL:
+        return f"{column} IS NOT NULL", []
+    return f"{column} = %s", [value]
+
+
 class InCurrentTenant(Lookup):
     """``<tenant_id column> = <the current tenant>``, read when the SQL is compiled.
 
@@ -149,17 +162,10 @@ class InCurrentTenant(Lookup):
         super().__init__(lhs, None)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list]:
-        value = _tenant.get()
-        if value is None:
-            model = getattr(getattr(self.lhs, "target", None), "model", None)
-            raise TenantContextMissing(
-                f"{getattr(model, '__name__', 'a tenant-scoped model')} queried outside a tenant context; "
-                "use tenant_context(tenant) or all_tenants()"
-            )
+        model = getattr(getattr(self.lhs, "target", None), "model", None)
         lhs_sql, params = compiler.compile(self.lhs)
-        if value is _ALL:
-            return f"{lhs_sql} IS NOT NULL", list(params)
-        return f"{lhs_sql} = %s", [*params, value]
+        sql, value = in_current_tenant_sql(lhs_sql, getattr(model, "__name__", "a tenant-scoped model"))
+        return sql, [*params, *value]
 
     def get_db_prep_lookup(self, value: Any, connection: Any) -> tuple[str, list]:
         return "%s", []

@@ -33,9 +33,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from dinghuo.core import regions, tenancy
-from dinghuo.core.errors import TenantContextMissing
+from dinghuo.core import regions
 from dinghuo.core.prepared import prepared
+from dinghuo.core.tenancy import in_current_tenant_sql
 from dinghuo.dealers.models import Dealer
 from dinghuo.pricing.models import PriceList, PriceListItem
 
@@ -299,13 +299,9 @@ class _BestListPrice(Func):
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
         sku_sql, sku_params = compiler.compile(self.source_expressions[0])
-        tenant = tenancy._tenant.get()
-        if tenant is None:
-            raise TenantContextMissing("price lists queried outside a tenant context; use tenant_context(tenant)")
-        if type(tenant) is int:
-            where_tenant, tenant_params = 'i."tenant_id" = %s AND l."tenant_id" = %s', [tenant, tenant]
-        else:  # all_tenants(): as the ORM's tenant lookup compiles there
-            where_tenant, tenant_params = 'i."tenant_id" IS NOT NULL', []
+        items, items_params = in_current_tenant_sql('i."tenant_id"', "PriceListItem")
+        lists, lists_params = in_current_tenant_sql('l."tenant_id"', "PriceList")
+        where_tenant, tenant_params = f"{items} AND {lists}", [*items_params, *lists_params]
         key = self.key
         params = [
             *sku_params,
